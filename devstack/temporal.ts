@@ -1,0 +1,106 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, openSync, closeSync, unlinkSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { cacheDir } from './cache';
+import { freePort, startService, stopService, waitFor } from './processes';
+
+export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      /* keep looking */
+    }
+  }
+  return undefined;
+}
+
+/** Holds an exclusive lock file so two parallel runs don't build the CLI at the same time. */
+async function withLock<T>(lockPath: string, work: () => T): Promise<T> {
+  const deadline = Date.now() + 20 * 60_000;
+  for (;;) {
+    try {
+      closeSync(openSync(lockPath, 'wx'));
+      break;
+    } catch {
+      // A lock older than the longest build is stale (its builder died).
+      if (Date.now() - statSync(lockPath, { throwIfNoEntry: false })!.mtimeMs > 15 * 60_000) unlinkSync(lockPath);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lockPath}`);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+  try {
+    return work();
+  } finally {
+    unlinkSync(lockPath);
+  }
+}
+
+/** TEMPORAL_CLI, else `temporal` on PATH, else a cached build of the pinned version (built with Go on first use). */
+export async function resolveTemporalCli(log: (line: string) => void = () => {}): Promise<string> {
+  if (process.env.TEMPORAL_CLI) {
+    accessSync(process.env.TEMPORAL_CLI, constants.X_OK);
+    return process.env.TEMPORAL_CLI;
+  }
+  const fromPath = onPath('temporal');
+  if (fromPath) return fromPath;
+  const dir = cacheDir('temporal-cli', TEMPORAL_CLI_VERSION);
+  const binary = join(dir, 'temporal');
+  if (existsSync(binary)) return binary;
+  return withLock(join(dir, '.build.lock'), () => {
+    if (existsSync(binary)) return binary;
+    log(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go (first run only; takes several minutes)`);
+    if (spawnSync('go', ['version']).status !== 0) throw new Error('the Temporal CLI is missing and Go is not installed to build it; set TEMPORAL_CLI');
+    execFileSync('go', ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
+      env: { ...process.env, GOBIN: dir, CGO_ENABLED: '0' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    return binary;
+  });
+}
+
+export interface TemporalDevServer {
+  address: string;
+  uiPort: number;
+  stop(): Promise<void>;
+}
+
+export async function startTemporalDevServer(options: { dbFile?: string; log?: (line: string) => void; port?: number }): Promise<TemporalDevServer> {
+  const cli = await resolveTemporalCli(options.log);
+  const port = options.port ?? (await freePort());
+  const uiPort = await freePort();
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'warn', '--namespace', 'default'];
+  if (options.dbFile) {
+    mkdirSync(join(options.dbFile, '..'), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  } else {
+    args.push('--headless');
+  }
+  const child = startService(cli, args, { name: 'temporal', log: options.log });
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitFor(
+      'Temporal dev server',
+      async () => {
+        const connection = await Connection.connect({ address, connectTimeout: 1000 });
+        try {
+          await connection.workflowService.describeNamespace({ namespace: 'default' });
+          return true;
+        } finally {
+          await connection.close();
+        }
+      },
+      60_000,
+      child,
+    );
+  } catch (error) {
+    await stopService(child);
+    throw error;
+  }
+  return { address, uiPort, stop: () => stopService(child) };
+}

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from '../db/pool';
+import { GENESIS_HASH, hashEvent, type AuditFields } from './chain';
+
+export interface AuditEvent extends AuditFields {
+  prevHash: string;
+  hash: string;
+}
+
+export interface NewAuditEvent {
+  eventId?: string;
+  at?: string;
+  actor: string;
+  action: string;
+  requestId?: string | null;
+  accountId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+interface Row {
+  seq: number;
+  event_id: string;
+  at: string;
+  actor: string;
+  action: string;
+  request_id: string | null;
+  account_id: string | null;
+  details: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
+}
+
+const fromRow = (row: Row): AuditEvent => ({
+  seq: row.seq,
+  eventId: row.event_id,
+  at: row.at,
+  actor: row.actor,
+  action: row.action,
+  requestId: row.request_id,
+  accountId: row.account_id,
+  details: row.details,
+  prevHash: row.prev_hash,
+  hash: row.hash,
+});
+
+export interface VerifyResult {
+  ok: boolean;
+  events: number;
+  firstBrokenSeq: number | null;
+}
+
+export function createAuditRepository() {
+  return {
+    /**
+     * Appends one event at the end of the chain. Must run inside a transaction: the head
+     * row lock serialises appends, and a retried append with the same eventId writes once.
+     */
+    async append(tx: Queryable, event: NewAuditEvent): Promise<AuditEvent> {
+      const eventId = event.eventId ?? randomUUID();
+      const head = await tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id FOR UPDATE');
+      const existing = await tx.query<Row>('SELECT * FROM audit_events WHERE event_id = $1', [eventId]);
+      if (existing.rows[0]) return fromRow(existing.rows[0]);
+      const prev = head.rows[0] ?? { seq: 0, hash: GENESIS_HASH };
+      const fields: AuditFields = {
+        seq: prev.seq + 1,
+        eventId,
+        at: new Date(event.at ?? Date.now()).toISOString(),
+        actor: event.actor,
+        action: event.action,
+        requestId: event.requestId ?? null,
+        accountId: event.accountId ?? null,
+        details: event.details ?? {},
+      };
+      const hash = hashEvent(fields, prev.hash);
+      await tx.query(
+        `INSERT INTO audit_events (seq, event_id, at, actor, action, request_id, account_id, details, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [fields.seq, eventId, fields.at, fields.actor, fields.action, fields.requestId, fields.accountId, JSON.stringify(fields.details), prev.hash, hash],
+      );
+      await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id', [fields.seq, hash]);
+      return { ...fields, prevHash: prev.hash, hash };
+    },
+
+    async list(db: Queryable, filter: { requestId?: string; accountId?: string; after?: number; limit: number }): Promise<AuditEvent[]> {
+      const { rows } = await db.query<Row>(
+        `SELECT * FROM audit_events
+         WHERE ($1::text IS NULL OR request_id = $1) AND ($2::text IS NULL OR account_id = $2) AND seq > $3
+         ORDER BY seq LIMIT $4`,
+        [filter.requestId ?? null, filter.accountId ?? null, filter.after ?? 0, filter.limit],
+      );
+      return rows.map(fromRow);
+    },
+
+    /** Walks the whole chain in seq order and names the first row that does not fit. */
+    async verify(db: Queryable, batchSize = 1000): Promise<VerifyResult> {
+      let expectedSeq = 1;
+      let prevHash = GENESIS_HASH;
+      for (;;) {
+        const { rows } = await db.query<Row>('SELECT * FROM audit_events WHERE seq >= $1 ORDER BY seq LIMIT $2', [expectedSeq, batchSize]);
+        for (const row of rows) {
+          const event = fromRow(row);
+          const broken = event.seq !== expectedSeq || event.prevHash !== prevHash || hashEvent(event, prevHash) !== event.hash;
+          if (broken) return { ok: false, events: expectedSeq - 1, firstBrokenSeq: expectedSeq };
+          prevHash = event.hash;
+          expectedSeq += 1;
+        }
+        if (rows.length < batchSize) break;
+      }
+      const head = await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id');
+      const events = expectedSeq - 1;
+      const recorded = head.rows[0];
+      // Rows deleted from the end of the chain leave the head pointing past it.
+      if (!recorded || recorded.seq !== events || recorded.hash !== prevHash) return { ok: false, events, firstBrokenSeq: Math.min(events + 1, recorded?.seq ?? events + 1) };
+      return { ok: true, events, firstBrokenSeq: null };
+    },
+  };
+}
+
+export type AuditRepository = ReturnType<typeof createAuditRepository>;

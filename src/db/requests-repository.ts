@@ -1,0 +1,79 @@
+import type { RequestStatus } from '../domain/lifecycle';
+import type { RequestView } from '../domain/request';
+import type { Queryable } from './pool';
+
+export class AccountBusyError extends Error {
+  constructor(readonly accountId: string) {
+    super(`account ${accountId} already has a request that is pending_approval or released`);
+    this.name = 'AccountBusyError';
+  }
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+export interface ListFilter {
+  status?: RequestStatus;
+  accountId?: string;
+  /** null: every request (admins, auditors); otherwise the principal whose requests and accounts are visible. */
+  visibleTo: string | null;
+  before?: { createdAt: string; id: string };
+  limit: number;
+}
+
+export function createRequestsRepository() {
+  return {
+    /** The first row of a request; the partial unique index makes "one open request per account" atomic. */
+    async insertPending(db: Queryable, view: RequestView): Promise<void> {
+      try {
+        await db.query(
+          `INSERT INTO requests (id, account_id, requester, status, created_at, version, view)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [view.id, view.accountId, view.requester, view.status, view.createdAt, view.version, JSON.stringify(view)],
+        );
+      } catch (error) {
+        if ((error as { code?: string }).code === UNIQUE_VIOLATION && (error as { constraint?: string }).constraint === 'requests_one_open_per_account') {
+          throw new AccountBusyError(view.accountId);
+        }
+        throw error;
+      }
+    },
+
+    async remove(db: Queryable, id: string): Promise<void> {
+      await db.query('DELETE FROM requests WHERE id = $1 AND version = 0', [id]);
+    },
+
+    /** Applies a workflow snapshot unless the row already holds the same or a newer version. */
+    async project(db: Queryable, view: RequestView): Promise<boolean> {
+      const result = await db.query(
+        `INSERT INTO requests (id, account_id, requester, status, created_at, version, view)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, version = EXCLUDED.version, view = EXCLUDED.view
+         WHERE requests.version < EXCLUDED.version`,
+        [view.id, view.accountId, view.requester, view.status, view.createdAt, view.version, JSON.stringify(view)],
+      );
+      return (result.rowCount ?? 0) > 0;
+    },
+
+    async get(db: Queryable, id: string): Promise<RequestView | null> {
+      const { rows } = await db.query<{ view: RequestView }>('SELECT view FROM requests WHERE id = $1', [id]);
+      return rows[0]?.view ?? null;
+    },
+
+    /** Newest first, keyset-paginated on (created_at, id). Visibility follows the account's membership as it is now. */
+    async list(db: Queryable, filter: ListFilter): Promise<RequestView[]> {
+      const { rows } = await db.query<{ view: RequestView }>(
+        `SELECT r.view FROM requests r JOIN accounts a ON a.id = r.account_id
+         WHERE ($1::text IS NULL OR r.status = $1)
+           AND ($2::text IS NULL OR r.account_id = $2)
+           AND ($3::text IS NULL OR r.requester = $3 OR $3 = ANY (a.approvers) OR $3 = ANY (a.reviewers))
+           AND ($4::timestamptz IS NULL OR (r.created_at, r.id) < ($4::timestamptz, $5::text))
+         ORDER BY r.created_at DESC, r.id DESC
+         LIMIT $6`,
+        [filter.status ?? null, filter.accountId ?? null, filter.visibleTo, filter.before?.createdAt ?? null, filter.before?.id ?? null, filter.limit],
+      );
+      return rows.map((row) => row.view);
+    },
+  };
+}
+
+export type RequestsRepository = ReturnType<typeof createRequestsRepository>;

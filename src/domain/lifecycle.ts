@@ -1,0 +1,49 @@
+/**
+ * The vocabulary of the lifecycle, shared by workflow, worker, API and tests.
+ * Plain constants only: this file is bundled into the deterministic workflow sandbox.
+ */
+
+export const DEFAULT_TASK_QUEUE = 'breakglass';
+export const WORKFLOW_TYPE = 'breakglassRequest';
+
+export const REQUEST_STATUSES = ['pending_approval', 'released', 'awaiting_review', 'completed', 'denied', 'expired', 'cancelled'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+export const OPEN_STATUSES: readonly RequestStatus[] = ['pending_approval', 'released'];
+
+export const SCENARIOS = [
+  'conditional_access_lockout',
+  'mfa_outage',
+  'federation_outage',
+  'pim_unavailable',
+  'admin_compromise',
+  'baseline_policy_lockout',
+  'drill',
+  'other',
+] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export const ALERT_TYPES = {
+  'request.created': 'info',
+  'request.approved': 'info',
+  'request.denied': 'warning',
+  'request.expired': 'warning',
+  'request.cancelled': 'info',
+  'credential.released': 'critical',
+  'credential.revealed': 'critical',
+  'session.closed': 'info',
+  'credential.reseal_failed': 'critical',
+  'review.overdue': 'warning',
+  'review.completed': 'info',
+} as const;
+export type AlertType = keyof typeof ALERT_TYPES;
+export type AlertSeverity = (typeof ALERT_TYPES)[AlertType];
+
+/** Failure types raised by the workflow's validators; the API maps them to HTTP statuses. */
+export const REFUSAL = {
+  forbidden: 'Forbidden', // the actor may never do this on this request (403)
+  conflict: 'Conflict', // the actor may, but not in the request's current state (409)
+} as const;
+export type RefusalType = (typeof REFUSAL)[keyof typeof REFUSAL];
+
+export const SYSTEM_ACTOR = 'system';

@@ -1,0 +1,48 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { RequestView } from './request';
+
+/** The workflow's messages, shared by workflow and client so names and payloads cannot drift. */
+
+export interface DecideArgs {
+  actor: string;
+  decision: 'approve' | 'deny';
+  comment: string | null;
+}
+
+export interface CancelArgs {
+  actor: string;
+  isAdmin: boolean;
+  reason: string | null;
+}
+
+export interface RevealArgs {
+  actor: string;
+}
+
+/** What the API needs to fetch the credential itself: the value never passes through Temporal. */
+export interface RevealGrant {
+  secretName: string;
+  releaseExpiresAt: string;
+}
+
+export interface CloseArgs {
+  actor: string;
+  isAdmin: boolean;
+  summary: string;
+}
+
+export interface ReviewArgs {
+  actor: string;
+  actionsAppropriate: boolean;
+  signInLogsReviewed: boolean;
+  credentialRotated: boolean;
+  findings: string;
+  followUpTicket: string;
+}
+
+export const decideUpdate = defineUpdate<RequestView, [DecideArgs]>('decide');
+export const cancelUpdate = defineUpdate<RequestView, [CancelArgs]>('cancel');
+export const authorizeRevealUpdate = defineUpdate<RevealGrant, [RevealArgs]>('authorizeReveal');
+export const closeUpdate = defineUpdate<RequestView, [CloseArgs]>('close');
+export const reviewUpdate = defineUpdate<RequestView, [ReviewArgs]>('review');
+export const stateQuery = defineQuery<RequestView>('state');

@@ -1,0 +1,35 @@
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { sinkMap } from './alerts/sinks';
+import { loadConfigOrExit } from './config';
+import { createPool } from './db/pool';
+import { createSecretClient } from './keyvault/secret-client';
+import { createWorker } from './worker';
+
+/** The worker process: connect, bundle, register, run. */
+async function main() {
+  const config = loadConfigOrExit();
+  Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+  const pool = createPool({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    pool,
+    secrets: createSecretClient(config),
+    alertSinks: sinkMap(config.ALERT_WEBHOOK_URLS),
+    ...(process.env.BREAKGLASS_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.BREAKGLASS_WORKFLOW_BUNDLE } } : {}),
+  });
+  process.stdout.write(`breakglass worker ready on task queue ${config.TEMPORAL_TASK_QUEUE}\n`);
+  try {
+    await worker.run(); // SIGINT/SIGTERM shut it down gracefully
+  } finally {
+    await connection.close();
+    await pool.end();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`breakglass worker: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,27 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { SecretClient } from '@azure/keyvault-secrets';
+import { createActivities } from '../activities';
+import type { Pool } from './db/pool';
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+export interface WorkerDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  pool: Pool;
+  secrets: SecretClient;
+  alertSinks: Map<string, string>;
+  /** A pre-built bundle (tests build one for the whole run); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export function createWorker(deps: WorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities({ pool: deps.pool, secrets: deps.secrets, alertSinks: deps.alertSinks }),
+  });
+}

@@ -1,0 +1,55 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedAlert {
+  type: string;
+  severity: string;
+  requestId: string;
+  accountId: string;
+  actor: string;
+  at: string;
+  summary: string;
+  idempotencyKey: string;
+}
+
+/** A real HTTP receiver standing in for Teams/Slack/PagerDuty; it can be taken down and brought back on the same port. */
+export class AlertSink {
+  readonly received: ReceivedAlert[] = [];
+  private server: Server | null = null;
+  private port = 0;
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/hook`;
+  }
+
+  async up(): Promise<void> {
+    const server = createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (body += chunk));
+      req.on('end', () => {
+        this.received.push({ ...(JSON.parse(body) as Omit<ReceivedAlert, 'idempotencyKey'>), idempotencyKey: String(req.headers['idempotency-key']) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    this.port = (server.address() as AddressInfo).port;
+    this.server = server;
+  }
+
+  async down(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  of(requestId: string): ReceivedAlert[] {
+    return this.received.filter((alert) => alert.requestId === requestId);
+  }
+
+  types(requestId: string): string[] {
+    return this.of(requestId).map((alert) => alert.type);
+  }
+}

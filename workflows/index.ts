@@ -1,0 +1,1 @@
+export { breakglassRequest } from './breakglass';
