@@ -2,7 +2,7 @@ import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporali
 import { sinkMap } from './alerts/sinks';
 import { loadConfigOrExit } from './config';
 import { createPool } from './db/pool';
-import { createSecretClient } from './keyvault/secret-client';
+import { createSecretClient, primeSecretClient } from './keyvault/secret-client';
 import { createWorker } from './worker';
 
 /** The worker process: connect, bundle, register, run. */
@@ -11,12 +11,14 @@ async function main() {
   Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
   const pool = createPool({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const secrets = createSecretClient(config);
+  await primeSecretClient(secrets).catch((error: unknown) => process.stderr.write(`breakglass worker: Key Vault not reachable yet (${(error as Error).message}); activities will retry\n`));
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     pool,
-    secrets: createSecretClient(config),
+    secrets,
     alertSinks: sinkMap(config.ALERT_WEBHOOK_URLS),
     ...(process.env.BREAKGLASS_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.BREAKGLASS_WORKFLOW_BUNDLE } } : {}),
   });

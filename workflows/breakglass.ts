@@ -55,6 +55,9 @@ export async function breakglassRequest(input: BreakglassInput): Promise<Request
   const view: RequestView = initialView(input);
   const alertsInFlight: Promise<void>[] = [];
   let sinkIds: string[] = [];
+  // Handlers wait until the creation is recorded, so no event is audited or alerted before it.
+  let started = false;
+  let recordedVersion = 0;
 
   /** Appends to the timeline, then writes audit row and read model in one activity, then alerts. */
   async function emit(action: string, actor: string, details: Record<string, unknown>, alert?: { type: AlertType; summary: string }) {
@@ -62,9 +65,10 @@ export async function breakglassRequest(input: BreakglassInput): Promise<Request
     view.version += 1;
     view.timeline.push({ at, action, actor, ...(typeof details.detail === 'string' ? { detail: details.detail } : {}) });
     const eventId = `${view.id}:${view.version}`;
-    const snapshot = structuredClone(view);
+    const snapshot = JSON.parse(JSON.stringify(view)) as RequestView;
     if (alert) raiseAlert(eventId, at, actor, alert.type, alert.summary);
     await recordEvent({ eventId, at, actor, action, requestId: view.id, accountId: view.accountId, details, view: snapshot });
+    recordedVersion = Math.max(recordedVersion, snapshot.version);
   }
 
   // Alerts run beside the lifecycle: a sink that is down must not hold up a re-seal.
@@ -81,7 +85,9 @@ export async function breakglassRequest(input: BreakglassInput): Promise<Request
 
   // An accepted update waits briefly for the main loop to act on it, so the caller is
   // answered with the resulting state (released, awaiting_review, completed) when it is quick.
-  const settle = (done: () => boolean) => condition(done, UPDATE_SETTLE_WAIT);
+  // The caller is answered only once the resulting state is in the audit trail and read model.
+  const settle = (done: () => boolean) => condition(() => done() && recordedVersion >= view.version, UPDATE_SETTLE_WAIT);
+  const whenStarted = () => condition(() => started);
   let closeRequested: { actor: string; summary: string } | null = null;
 
   setHandler(stateQuery, () => view);
@@ -90,12 +96,13 @@ export async function breakglassRequest(input: BreakglassInput): Promise<Request
     decideUpdate,
     async ({ actor, decision, comment }) => {
       view.approvals.push({ approver: actor, decision, comment, at: iso(Date.now()) });
+      if (decision === 'deny') view.status = 'denied';
+      const count = view.approvals.filter((approval) => approval.decision === 'approve').length;
+      await whenStarted();
       if (decision === 'deny') {
-        view.status = 'denied';
         await emit('request.denied', actor, { comment }, { type: 'request.denied', summary: `${actor} denied the request` });
         return view;
       }
-      const count = view.approvals.filter((approval) => approval.decision === 'approve').length;
       await emit('request.approved', actor, { comment, approvals: count, required: view.requiredApprovals }, {
         type: 'request.approved',
         summary: `${actor} approved (${count} of ${view.requiredApprovals})`,
@@ -112,6 +119,7 @@ export async function breakglassRequest(input: BreakglassInput): Promise<Request
       view.status = 'cancelled';
       view.cancelledBy = actor;
       view.cancelReason = reason;
+      await whenStarted();
       await emit('request.cancelled', actor, { reason }, { type: 'request.cancelled', summary: `${actor} cancelled the request` });
       return view;
     },
@@ -181,6 +189,7 @@ export async function breakglassRequest(input: BreakglassInput): Promise<Request
     type: 'request.created',
     summary: `${input.requester} requested break-glass access (${input.scenario})`,
   });
+  started = true;
 
   const decided = await condition(
     () => view.status !== 'pending_approval' || approvalsReached(view),

@@ -30,12 +30,21 @@ export async function sealAllVersions(client: SecretClient, secretName: string):
   return changed;
 }
 
-/** Enables the latest version only; older versions stay sealed. */
+/**
+ * Enables the current version only; older versions stay sealed. Key Vault lists versions in
+ * no useful order and stamps them to the second, so every version created in the newest
+ * second is enabled: a rotation never leaves the requester with a sealed current version.
+ */
 export async function unsealLatest(client: SecretClient, secretName: string): Promise<string[]> {
   const versions = await secretVersions(client, secretName);
-  const latest = versions[versions.length - 1];
-  if (!latest) throw new SecretMissingError(secretName);
-  if (latest.enabled === true) return [];
-  await client.updateSecretProperties(secretName, latest.version!, { enabled: true });
-  return [latest.version!];
+  const newest = versions[versions.length - 1];
+  if (!newest) throw new SecretMissingError(secretName);
+  const newestSecond = newest.createdOn?.getTime() ?? 0;
+  const changed: string[] = [];
+  for (const version of versions.filter((candidate) => (candidate.createdOn?.getTime() ?? 0) === newestSecond)) {
+    if (version.enabled === true) continue;
+    await client.updateSecretProperties(secretName, version.version!, { enabled: true });
+    changed.push(version.version!);
+  }
+  return changed;
 }

@@ -25,6 +25,16 @@ export function createSecretClient(config: KeyVaultConfig): SecretClient {
 
 /** Key Vault answers a get on a disabled secret with 403 Forbidden / SecretDisabled: the seal holding. */
 export function isSecretDisabledError(error: unknown): boolean {
-  const e = error as { statusCode?: number; code?: string; message?: string; details?: { error?: { innererror?: { code?: string } } } };
-  return e?.statusCode === 403 && (e.details?.error?.innererror?.code === 'SecretDisabled' || /disabled/i.test(e.message ?? ''));
+  const e = error as { statusCode?: number; details?: { error?: { innerError?: { code?: string } } } };
+  return e?.statusCode === 403 && e.details?.error?.innerError?.code === 'SecretDisabled';
+}
+
+/**
+ * Completes the Key Vault authentication challenge once, before concurrent use. The SDK's
+ * challenge policy (keyvault-common 2.x) keeps one shared challenge state: requests sent
+ * concurrently before the first challenge completes can be re-sent with an empty body
+ * (seen as 400 "The request body is empty"). One request first avoids that.
+ */
+export async function primeSecretClient(client: SecretClient): Promise<void> {
+  await client.listPropertiesOfSecrets().byPage({ maxPageSize: 1 }).next();
 }

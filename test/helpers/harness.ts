@@ -10,7 +10,7 @@ import { migrate } from '../../src/db/migrate';
 import { createPool, type Pool } from '../../src/db/pool';
 import { createRequestsRepository } from '../../src/db/requests-repository';
 import type { PolicySnapshot } from '../../src/domain/request';
-import { createSecretClient } from '../../src/keyvault/secret-client';
+import { createSecretClient, primeSecretClient } from '../../src/keyvault/secret-client';
 import { createLifecycle, type Lifecycle } from '../../src/lifecycle/commands';
 import { connectTemporalClient } from '../../src/temporal/client';
 import { createWorker } from '../../src/worker';
@@ -88,6 +88,7 @@ export async function setupHarness(t: Teardown, options: { worker?: boolean } = 
     KEYVAULT_CREDENTIAL: 'emulator',
     KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: true,
   });
+  await primeSecretClient(secrets);
   const temporal = await connectTemporalClient({ address: stack.env.TEMPORAL_ADDRESS, namespace: 'default' });
   const sink = new AlertSink();
   await sink.up();
@@ -123,14 +124,14 @@ export async function setupHarness(t: Teardown, options: { worker?: boolean } = 
 
   let accountCount = 0;
   async function createAccount(opts: Parameters<Harness['createAccount']>[0] = {}) {
-    accountCount += 1;
-    const secretName = `bg-${id}-${accountCount}`;
+    const n = (accountCount += 1);
+    const secretName = `bg-${id}-${n}`;
     const secretValue = `Gl4ss-${randomBytes(18).toString('base64url')}`;
     await secrets.setSecret(secretName, secretValue);
     const account = await registerAccount({ pool, secrets, accounts, audit }, PEOPLE.admin, {
-      id: `acct-${id}-${accountCount}`,
-      displayName: `Emergency access ${accountCount}`,
-      upn: `breakglass${accountCount}@contoso.onmicrosoft.com`,
+      id: `acct-${id}-${n}`,
+      displayName: `Emergency access ${n}`,
+      upn: `breakglass${n}@contoso.onmicrosoft.com`,
       secretName,
       requesters: opts.members?.requesters ?? [PEOPLE.requester],
       approvers: opts.members?.approvers ?? [PEOPLE.approver1, PEOPLE.approver2, PEOPLE.approver3],

@@ -1,0 +1,48 @@
+import type { SecretClient } from '@azure/keyvault-secrets';
+import type { Client } from '@temporalio/client';
+import { createAuditRepository } from './audit/audit-repository';
+import type { Config } from './config';
+import { createAccountsRepository } from './db/accounts-repository';
+import { createPool, type Pool } from './db/pool';
+import { createRequestsRepository } from './db/requests-repository';
+import { createSecretClient } from './keyvault/secret-client';
+import { createLifecycle, type Lifecycle } from './lifecycle/commands';
+import { Client as TemporalClient, Connection } from '@temporalio/client';
+
+/** One pool, one Temporal client and one Key Vault client per process, shared by every request. */
+export interface AppDeps {
+  config: Config;
+  pool: Pool;
+  temporal: Client;
+  secrets: SecretClient;
+  accounts: ReturnType<typeof createAccountsRepository>;
+  requests: ReturnType<typeof createRequestsRepository>;
+  audit: ReturnType<typeof createAuditRepository>;
+  lifecycle: Lifecycle;
+  close(): Promise<void>;
+}
+
+export function createAppDeps(config: Config): AppDeps {
+  const pool = createPool({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
+  // Lazy: the API starts (and reports not-ready) while Temporal is down, instead of crash-looping.
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, connectTimeout: 5_000 });
+  const temporal = new TemporalClient({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const secrets = createSecretClient(config);
+  const accounts = createAccountsRepository();
+  const requests = createRequestsRepository();
+  const audit = createAuditRepository();
+  const lifecycle = createLifecycle({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, secrets, accounts, requests, audit });
+  return {
+    config,
+    pool,
+    temporal,
+    secrets,
+    accounts,
+    requests,
+    audit,
+    lifecycle,
+    async close() {
+      await Promise.allSettled([connection.close(), pool.end()]);
+    },
+  };
+}
