@@ -34,5 +34,9 @@ CREATE TRIGGER audit_events_append_only
   BEFORE UPDATE OR DELETE ON audit_events
   FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
 
+CREATE TRIGGER audit_events_no_truncate
+  BEFORE TRUNCATE ON audit_events
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
+
 -- The chain starts from a fixed genesis hash.
 INSERT INTO audit_head (id, seq, hash) VALUES (true, 0, repeat('0', 64));

@@ -67,12 +67,12 @@ async function main() {
   await pool.end();
   log(migrated.applied.length ? `migrations applied: ${migrated.applied.join(', ')}` : 'migrations: up to date');
 
-  const tsx = join(require.resolve('tsx/package.json'), '..', 'dist', 'cli.mjs');
+  
   for (const [name, entry] of [
     ['worker', 'src/worker-main.ts'],
     ['api', 'src/server.ts'],
   ] as const) {
-    const child = startService(process.execPath, [tsx, entry], { name, env, log });
+    const child = startService(process.execPath, ['--import', 'tsx', entry], { name, env, log });
     child.once('exit', (code, signal) => {
       if (!stopping) {
         log(`${name} exited (${signal ?? code}); stopping the stack`);

@@ -15,11 +15,20 @@ async function main() {
   const started = Date.now();
   const files = process.argv.slice(2);
   const runDir = mkdtempSync(join(tmpdir(), 'breakglass-test-'));
-  const logPath = join(process.cwd(), '.tap', 'last-run.tap');
+  // Named per run: several runs (people, CI, helpers) may share a checkout.
+  const stamp = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
   mkdirSync(join(process.cwd(), '.tap'), { recursive: true });
-  const serviceLog = createWriteStream(join(process.cwd(), '.tap', 'services.log'));
+  const logPath = join(process.cwd(), '.tap', `run-${stamp}.tap`);
+  const serviceLog = createWriteStream(join(process.cwd(), '.tap', `services-${stamp}.log`));
   process.stdout.write('starting Temporal dev server, PostgreSQL and Key Vault for the test run…\n');
   const stack = await startLocalStack({ dataDir: runDir, persistTemporal: false, log: (line) => serviceLog.write(`${line}\n`) });
+  // Interrupted runs still stop what they started.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      process.stdout.write(`${signal}: stopping test services\n`);
+      void stack.stop().finally(() => process.exit(130));
+    });
+  }
   let exitCode = 1;
   try {
     const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } });
@@ -34,7 +43,7 @@ async function main() {
     serviceLog.end();
     rmSync(runDir, { recursive: true, force: true });
   }
-  process.stdout.write(`suite took ${((Date.now() - started) / 1000).toFixed(1)} s; TAP log in .tap/last-run.tap\n`);
+  process.stdout.write(`suite took ${((Date.now() - started) / 1000).toFixed(1)} s; full TAP in ${logPath}\n`);
   process.exit(exitCode);
 }
 

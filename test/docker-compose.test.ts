@@ -1,0 +1,321 @@
+import t from 'tap';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { parse } from 'yaml';
+import { configSchema, parseConfig } from '../src/config';
+
+/**
+ * The shape of the Docker stack (docker-compose.yml, Dockerfile, .dockerignore). Docker is not
+ * needed: the files are read and checked against the configuration schema and the rules the
+ * stack promises in its comments. The stack itself can only be run on a machine with Docker.
+ */
+
+const ROOT = join(__dirname, '..');
+const read = (name: string) => readFileSync(join(ROOT, name), 'utf8');
+
+interface Healthcheck {
+  test?: string[] | string;
+}
+interface Service {
+  image?: string;
+  build?: { context?: string; dockerfile?: string } | string;
+  command?: string[] | string;
+  environment?: Record<string, unknown> | string[];
+  depends_on?: Record<string, { condition?: string }> | string[];
+  healthcheck?: Healthcheck;
+  volumes?: string[];
+  ports?: string[];
+  restart?: string;
+  networks?: Record<string, { aliases?: string[] } | null> | string[];
+}
+interface Compose {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+  configs?: Record<string, { content?: string; file?: string }>;
+}
+
+const compose = parse(read('docker-compose.yml')) as Compose;
+const services = compose.services;
+
+/** `environment` as a map, whichever of the two Compose forms it is written in. */
+function environmentOf(name: string): Record<string, string> {
+  const environment = services[name]?.environment ?? {};
+  if (Array.isArray(environment)) {
+    return Object.fromEntries(
+      environment.map((entry) => {
+        const at = entry.indexOf('=');
+        return at === -1 ? [entry, ''] : [entry.slice(0, at), entry.slice(at + 1)];
+      }),
+    );
+  }
+  return Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, String(value)]));
+}
+
+/** Compose interpolation: `$$`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?err}`, `${VAR?err}`, `$VAR`. */
+const INTERPOLATION = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
+function interpolate(value: string, vars: Record<string, string>): string {
+  return value.replace(INTERPOLATION, (match, braced?: string, colon?: string, operator?: string, argument?: string, bare?: string) => {
+    if (match === '$$') return '$';
+    const name = (braced ?? bare)!;
+    const set = vars[name];
+    const usable = colon ? set !== undefined && set !== '' : set !== undefined;
+    if (operator === '-') return usable ? set! : argument!;
+    if (operator === '?') {
+      if (!usable) throw new Error(`${name} is required: ${argument}`);
+      return set!;
+    }
+    if (operator === '+') return usable ? argument! : '';
+    return set ?? '';
+  });
+}
+
+/** `${NAME:?message}`: a value that must come from the user's environment and has no fallback. */
+const REQUIRED_INTERPOLATION = /^\$\{([A-Za-z_][A-Za-z0-9_]*):\?[^}]+\}$/;
+
+/** What a user puts in `.env` before `docker compose up`; stand-ins, never used anywhere else. */
+const USER_ENV: Record<string, string> = {
+  POSTGRES_PASSWORD: 'a1'.repeat(24),
+  BREAKGLASS_DB_PASSWORD: 'b2'.repeat(24),
+  TEMPORAL_DB_PASSWORD: 'c3'.repeat(24),
+  AUTH_ISSUER: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000001/v2.0',
+  AUTH_AUDIENCE: '11111111-2222-3333-4444-555555555555',
+  AUTH_JWKS_URL: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000001/discovery/v2.0/keys',
+};
+
+const resolved = (name: string) =>
+  Object.fromEntries(Object.entries(environmentOf(name)).map(([key, value]) => [key, interpolate(value, USER_ENV)]));
+
+/**
+ * Names in the certificate Lowkey Vault ships (as its maintainers list them in
+ * github.com/nagyesta/lowkey-vault issues #300 and #1807). The stack trusts that certificate, so
+ * KEYVAULT_URL must use a name Node accepts from this list.
+ */
+const LOWKEY_CERTIFICATE_SAN =
+  'DNS:lowkey-vault.local, DNS:lowkey-vault, DNS:*.localhost, DNS:*.lowkey-vault, DNS:*.lowkey-vault.local, DNS:*.default.svc.cluster.local, DNS:localhost, IP Address:127.0.0.1';
+
+const SCHEMA_KEYS = Object.keys(configSchema.shape) as Array<keyof typeof configSchema.shape>;
+const REQUIRED_KEYS = SCHEMA_KEYS.filter((key) => !configSchema.shape[key].safeParse(undefined).success);
+const APP_SERVICES = ['api', 'worker'] as const;
+
+t.test('every service of the stack is defined', async (t) => {
+  for (const name of ['postgres', 'temporal', 'temporal-ui', 'keyvault', 'api', 'worker']) {
+    t.ok(services[name], `service ${name}`);
+  }
+  t.match(services.postgres?.image, /^postgres:/, 'postgres runs the official image');
+  t.match(services.keyvault?.image, /^nagyesta\/lowkey-vault:/, 'keyvault runs Lowkey Vault');
+  t.match(services['temporal-ui']?.image, /^temporalio\/ui:/, 'temporal-ui runs temporalio/ui');
+  t.equal(environmentOf('temporal-ui').TEMPORAL_ADDRESS, 'temporal:7233', 'temporal-ui talks to the temporal service');
+  t.match(environmentOf('keyvault').LOWKEY_ARGS, /--server\.port=8443\b/, 'Lowkey Vault listens on 8443');
+  t.notMatch(environmentOf('keyvault').LOWKEY_ARGS, /LOWKEY_DEBUG_REQUEST_LOG=true/, 'Lowkey request logging (secret values) stays off');
+});
+
+t.test('api and worker are one image built from the Dockerfile', async (t) => {
+  for (const name of APP_SERVICES) {
+    const build = services[name]?.build;
+    t.ok(build && typeof build === 'object', `${name} has a build section`);
+    if (build && typeof build === 'object') {
+      t.equal(build.dockerfile ?? 'Dockerfile', 'Dockerfile', `${name} builds the Dockerfile`);
+      t.equal(build.context, '.', `${name} builds from the project root`);
+    }
+  }
+  t.equal(services.api?.image, services.worker?.image, 'api and worker share an image name');
+  t.same(services.api?.command, ['node_modules/.bin/tsx', 'src/server.ts'], 'api command');
+  t.same(services.worker?.command, ['node_modules/.bin/tsx', 'src/worker-main.ts'], 'worker command');
+});
+
+t.test('api and worker environment follows the configuration schema', async (t) => {
+  t.ok(REQUIRED_KEYS.length > 0, `required keys found: ${REQUIRED_KEYS.join(', ')}`);
+  for (const name of APP_SERVICES) {
+    const environment = environmentOf(name);
+    for (const key of Object.keys(environment)) {
+      t.ok((SCHEMA_KEYS as string[]).includes(key), `${name}: ${key} is a configuration variable`);
+    }
+    for (const key of REQUIRED_KEYS) {
+      t.ok(key in environment && environment[key] !== '', `${name}: required ${key} is provided`);
+    }
+    t.equal(environment.NODE_ENV, 'development', `${name}: NODE_ENV=development (emulator settings are refused in production)`);
+    t.equal(environment.HOST, '0.0.0.0', `${name}: listens on all interfaces inside the container`);
+    t.equal(environment.KEYVAULT_CREDENTIAL, 'emulator', `${name}: emulator credential`);
+    t.equal(environment.KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION, 'true', `${name}: emulator challenge`);
+    for (const key of ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL']) {
+      t.equal(REQUIRED_INTERPOLATION.exec(environment[key] ?? '')?.[1], key, `${name}: ${key} comes from the user's environment, required`);
+    }
+  }
+  t.same(environmentOf('api'), environmentOf('worker'), 'api and worker get the same configuration');
+});
+
+t.test('the interpolated environment is a valid development configuration', async (t) => {
+  for (const name of APP_SERVICES) {
+    const env = resolved(name);
+    let config: ReturnType<typeof parseConfig> | undefined;
+    t.doesNotThrow(() => {
+      config = parseConfig(env);
+    }, `${name}: parseConfig accepts it`);
+    t.equal(config?.NODE_ENV, 'development', `${name}: development`);
+    t.throws(() => parseConfig({ ...env, NODE_ENV: 'production' }), `${name}: the same settings are refused as production`);
+    t.throws(() => interpolate(environmentOf(name).AUTH_ISSUER ?? '', {}), `${name}: compose stops when AUTH_ISSUER is unset`);
+  }
+});
+
+t.test('configuration points at the services of the stack', async (t) => {
+  const env = resolved('api');
+  const database = new URL(env.DATABASE_URL!);
+  t.equal(database.hostname, 'postgres', 'DATABASE_URL host is the postgres service');
+  t.equal(database.username, 'breakglass', 'the application has its own database role');
+  t.equal(database.password, USER_ENV.BREAKGLASS_DB_PASSWORD, 'DATABASE_URL password is BREAKGLASS_DB_PASSWORD');
+
+  t.equal(env.TEMPORAL_ADDRESS, 'temporal:7233', 'TEMPORAL_ADDRESS is the temporal service');
+  if (services['temporal-namespace']) {
+    t.equal(
+      environmentOf('temporal-namespace').BREAKGLASS_NAMESPACE,
+      environmentOf('api').TEMPORAL_NAMESPACE,
+      'the namespace job creates the namespace the services use',
+    );
+  }
+
+  const vaultHost = new URL(env.KEYVAULT_URL!).hostname;
+  const networks = services.keyvault?.networks;
+  const aliases = networks && !Array.isArray(networks) ? (networks.default?.aliases ?? []) : [];
+  t.ok(vaultHost === 'keyvault' || aliases.includes(vaultHost), `KEYVAULT_URL host ${vaultHost} resolves to the keyvault service`);
+  const identityError = checkServerIdentity(vaultHost, { subject: { CN: 'lowkey-vault' }, subjectaltname: LOWKEY_CERTIFICATE_SAN } as PeerCertificate);
+  t.equal(identityError, undefined, `Node accepts ${vaultHost} for Lowkey Vault's certificate (no single-label wildcard)`);
+  t.equal(environmentOf('keyvault-ca').LOWKEY_HOST, vaultHost, 'the certificate job fetches and checks that same name');
+  if (vaultHost !== 'keyvault') {
+    t.match(environmentOf('keyvault').LOWKEY_ARGS, new RegExp(`LOWKEY_VAULT_ALIASES=\\S*=${vaultHost.replace(/\./g, '\\.')}:8443`), 'Lowkey serves a vault under that name');
+  }
+
+  const caPath = env.KEYVAULT_CA_CERT!;
+  t.ok(caPath, 'KEYVAULT_CA_CERT is set so the emulator certificate is trusted');
+  const caDir = caPath.slice(0, caPath.lastIndexOf('/'));
+  const producer = Object.keys(services).find(
+    (name) => !(APP_SERVICES as readonly string[]).includes(name) && Object.values(environmentOf(name)).includes(caPath),
+  );
+  t.ok(producer, 'a service writes the certificate KEYVAULT_CA_CERT names');
+  const volumeFor = (name: string) => (services[name]?.volumes ?? []).find((volume) => volume.split(':')[1] === caDir);
+  for (const name of APP_SERVICES) {
+    const volume = volumeFor(name);
+    t.ok(volume, `${name} mounts ${caDir}`);
+    t.match(volume, /:ro$/, `${name} mounts it read-only`);
+  }
+  if (producer) {
+    t.ok(volumeFor(producer), `${producer} writes into the same ${caDir}`);
+    t.equal(volumeFor(producer)?.split(':')[0], volumeFor('api')?.split(':')[0], 'writer and readers share one volume');
+  }
+});
+
+t.test('health checks and start order', async (t) => {
+  for (const name of ['postgres', 'temporal', 'keyvault', 'api']) {
+    t.ok(services[name]?.healthcheck?.test, `${name} has a healthcheck`);
+  }
+  t.match(JSON.stringify(services.postgres?.healthcheck?.test), /pg_isready/, 'postgres is checked with pg_isready');
+  t.match(JSON.stringify(services.api?.healthcheck?.test), /\/readyz/, 'api is checked on GET /readyz');
+
+  for (const [name, service] of Object.entries(services)) {
+    const dependsOn = service.depends_on;
+    if (!dependsOn) continue;
+    t.notOk(Array.isArray(dependsOn), `${name}: depends_on states a condition for each dependency`);
+    if (Array.isArray(dependsOn)) continue;
+    for (const [target, { condition } = {}] of Object.entries(dependsOn)) {
+      const dependency = services[target];
+      t.ok(dependency, `${name} -> ${target}: exists`);
+      if (dependency?.healthcheck) {
+        t.equal(condition, 'service_healthy', `${name} -> ${target}: waits until healthy`);
+      } else {
+        // A setup job that runs once and exits: waiting for "healthy" would never end.
+        t.equal(condition, 'service_completed_successfully', `${name} -> ${target}: waits for the setup job to succeed`);
+        t.equal(dependency?.restart, 'no', `${name} -> ${target}: is a one-shot job`);
+      }
+    }
+  }
+  for (const name of APP_SERVICES) {
+    const dependsOn = services[name]?.depends_on as Record<string, { condition?: string }>;
+    for (const target of ['postgres', 'temporal', 'keyvault']) {
+      t.equal(dependsOn?.[target]?.condition, 'service_healthy', `${name} waits for ${target} to be healthy`);
+    }
+  }
+});
+
+t.test('no secret is baked into the compose file', async (t) => {
+  const SECRET_NAME = /PASSWORD|PASSWD|PWD|SECRET|TOKEN|KEY$/i;
+  for (const name of Object.keys(services)) {
+    for (const [key, value] of Object.entries(environmentOf(name))) {
+      if (SECRET_NAME.test(key)) {
+        t.match(value, REQUIRED_INTERPOLATION, `${name}: ${key} is a required interpolation, no default`);
+      }
+      // Credentials inside URLs (postgres://user:password@host): the password is one interpolation or a literal.
+      const userinfo = /^[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:(\$\{[^}]*\}|[^@\s]*)@/i.exec(value);
+      if (userinfo) {
+        t.match(userinfo[1], REQUIRED_INTERPOLATION, `${name}: ${key} takes its password from a required interpolation`);
+      }
+    }
+  }
+  for (const [name, config] of Object.entries(compose.configs ?? {})) {
+    for (const statement of (config.content ?? '').match(/\bPASSWORD[ \t]+\S+/g) ?? []) {
+      t.match(statement, /^PASSWORD\s+:'[a-z_]+'/, `config ${name}: passwords are psql variables read from the environment`);
+    }
+  }
+  for (const [name, service] of Object.entries(services)) {
+    for (const port of service.ports ?? []) {
+      t.match(port, /^127\.0\.0\.1:/, `${name}: published port ${port} is bound to loopback`);
+    }
+  }
+});
+
+/** Dockerfile instructions, with line continuations joined and comments dropped. */
+function dockerfileInstructions(text: string): Array<{ instruction: string; args: string }> {
+  return text
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => {
+      const [instruction = '', ...rest] = line.split(/\s+/);
+      return { instruction: instruction.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+t.test('Dockerfile', async (t) => {
+  const instructions = dockerfileInstructions(read('Dockerfile'));
+  const of = (name: string) => instructions.filter((entry) => entry.instruction === name).map((entry) => entry.args);
+
+  t.ok(of('FROM').length >= 2, 'multi-stage build');
+  const nodeImage = of('ARG').find((arg) => arg.startsWith('NODE_IMAGE='));
+  t.match(nodeImage, /^NODE_IMAGE=node:20-bookworm-slim/, 'based on node:20-bookworm-slim');
+
+  const users = of('USER');
+  t.ok(users.length > 0, 'sets a USER');
+  t.notMatch(users.at(-1), /^(root|0)(:|$)/, `the final user (${users.at(-1)}) is not root`);
+
+  const runs = of('RUN').join('\n');
+  t.match(runs, /npm ci\b[^\n]*--omit=dev/, 'installs production dependencies with npm ci --omit=dev');
+  t.notMatch(runs, /--ignore-scripts|--dangerously-allow-all-scripts/, 'npm ci honours allowScripts');
+
+  t.ok(of('EXPOSE').some((arg) => arg.split(/\s+/).includes('3000')), 'EXPOSE 3000');
+  t.match(of('CMD').at(-1), /src\/server\.ts/, 'the default command runs the API');
+
+  for (const args of [...of('COPY'), ...of('ADD')]) {
+    if (/--from=/.test(args)) continue;
+    const parts = args.split(/\s+/).filter((part) => !part.startsWith('--'));
+    const sources = parts.slice(0, -1);
+    for (const source of sources) {
+      t.notMatch(source, /^\.\/?$/, `${args}: does not copy the whole context`);
+      t.notMatch(source, /(^|\/)\.data(\/|$)|(^|\/)\.env|(^|\/)node_modules(\/|$)/, `${args}: does not copy ${source}`);
+      t.ok(existsSync(join(ROOT, source)), `${args}: ${source} exists in the project`);
+    }
+  }
+  for (const args of [...of('ENV'), ...of('ARG')]) {
+    t.notMatch(args, /(PASSWORD|SECRET|TOKEN|KEY)\s*=/i, `${args}: no secret in the image`);
+  }
+});
+
+t.test('.dockerignore keeps local state and secrets out of the build context', async (t) => {
+  const entries = read('.dockerignore')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+  for (const required of ['node_modules', '.data', '.tap', '.git', 'test', 'dist', '.env']) {
+    t.ok(entries.includes(required), `ignores ${required}`);
+  }
+});

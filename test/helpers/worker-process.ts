@@ -1,0 +1,44 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { Harness } from './harness';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** The worker as its own OS process, as in production, so a test can kill it outright. */
+export function spawnWorker(h: Harness, output: string[]): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'worker-main.ts')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: h.stack.env.DATABASE_URL,
+      DATABASE_SCHEMA: h.schema,
+      TEMPORAL_ADDRESS: h.stack.env.TEMPORAL_ADDRESS,
+      TEMPORAL_TASK_QUEUE: h.taskQueue,
+      KEYVAULT_URL: h.stack.env.KEYVAULT_URL,
+      KEYVAULT_CA_CERT: h.stack.env.KEYVAULT_CA_CERT,
+      KEYVAULT_CREDENTIAL: 'emulator',
+      KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
+      AUTH_ISSUER: 'https://issuer.test/',
+      AUTH_AUDIENCE: 'api://breakglass-test',
+      AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks',
+      ALERT_WEBHOOK_URLS: h.sink.url,
+      BREAKGLASS_WORKFLOW_BUNDLE: h.stack.workflowBundlePath,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    stream!.setEncoding('utf8');
+    stream!.on('data', (chunk: string) => output.push(chunk));
+  }
+  return child;
+}
+
+export async function waitForOutput(output: string[], pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(output.join(''))) {
+    if (Date.now() > deadline) throw new Error(`worker did not print ${pattern} within ${timeoutMs} ms; output:\n${output.join('')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
