@@ -37,8 +37,9 @@ COPY migrations ./migrations
 # A named volume mounted here copies this directory's owner, so the `node` user can write it.
 RUN mkdir -p /var/lib/breakglass/keyvault-ca \
   && chown node:node /var/lib/breakglass/keyvault-ca
-# `node` (uid 1000) comes with the official image.
-USER node
+# The official image's `node` user, by number so a runtime (Kubernetes runAsNonRoot, for one)
+# can verify that it is not root without reading the image's /etc/passwd.
+USER 1000:1000
 EXPOSE 3000
 # No HEALTHCHECK here: the worker has no HTTP endpoint. The API's is in docker-compose.yml (GET /readyz).
 CMD ["node_modules/.bin/tsx", "src/server.ts"]

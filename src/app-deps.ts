@@ -14,6 +14,7 @@ export interface AppDeps {
   config: Config;
   pool: Pool;
   temporal: Client;
+  healthConnection: Connection;
   secrets: SecretClient;
   accounts: ReturnType<typeof createAccountsRepository>;
   requests: ReturnType<typeof createRequestsRepository>;
@@ -27,6 +28,8 @@ export function createAppDeps(config: Config): AppDeps {
   // Lazy: the API starts (and reports not-ready) while Temporal is down, instead of crash-looping.
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, connectTimeout: 5_000 });
   const temporal = new TemporalClient({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // Readiness probes must not leave retries running after they give up: no retry interceptor.
+  const healthConnection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, connectTimeout: 5_000, interceptors: [] });
   const secrets = createSecretClient(config);
   const accounts = createAccountsRepository();
   const requests = createRequestsRepository();
@@ -36,13 +39,14 @@ export function createAppDeps(config: Config): AppDeps {
     config,
     pool,
     temporal,
+    healthConnection,
     secrets,
     accounts,
     requests,
     audit,
     lifecycle,
     async close() {
-      await Promise.allSettled([connection.close(), pool.end()]);
+      await Promise.allSettled([connection.close(), healthConnection.close(), pool.end()]);
     },
   };
 }

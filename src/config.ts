@@ -94,7 +94,17 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET_BEARING = new Set(['DATABASE_URL']);
+const SECRET_BEARING = new Set(['DATABASE_URL', 'ALERT_WEBHOOK_URLS']);
+
+/** What each required variable wants, for the message when it is missing. */
+const REQUIRED_WANTS: Record<string, string> = {
+  DATABASE_URL: 'a postgres:// connection URL',
+  TEMPORAL_ADDRESS: 'host:port, for example 127.0.0.1:7233',
+  KEYVAULT_URL: 'an https:// Key Vault URL such as https://myvault.vault.azure.net',
+  AUTH_ISSUER: 'the exact issuer (iss) of accepted tokens',
+  AUTH_AUDIENCE: 'the exact audience (aud) of accepted tokens',
+  AUTH_JWKS_URL: 'the URL of the issuer JSON Web Key Set',
+};
 
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "not set" to an operator; treat it so defaults still apply.
@@ -106,7 +116,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const given = present[name];
       const missing = given === undefined;
       const shown = missing ? 'is not set' : SECRET_BEARING.has(name) ? 'has an invalid value' : `is ${JSON.stringify(given)}`;
-      const wants = missing && issue.code === 'invalid_type' ? 'a value' : issue.message.replace(/^wants /, '');
+      const wants = missing && issue.code === 'invalid_type' ? (REQUIRED_WANTS[name] ?? 'a value') : issue.message.replace(/^wants /, '');
       return `${name} ${shown}; it wants ${wants}`;
     });
     throw new ConfigError(problems);

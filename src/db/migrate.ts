@@ -44,9 +44,9 @@ export async function migrate(pool: pg.Pool, options: { schema?: string; dir?: s
   const migrations = loadMigrations(options.dir);
   const client = await pool.connect();
   try {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [`breakglass.migrate.${schema}`]);
     try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
       await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.schema_migrations (
         version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
       const { rows } = await client.query<{ version: number; name: string; checksum: string }>(

@@ -9,7 +9,7 @@ export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
 export function createPool(options: { url: string; schema?: string; max?: number }): pg.Pool {
   const schema = options.schema ?? 'public';
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: options.url,
     max: options.max ?? 10,
     connectionTimeoutMillis: 5_000,
@@ -18,6 +18,8 @@ export function createPool(options: { url: string; schema?: string; max?: number
     options: `-c search_path=${schema}`,
     application_name: 'breakglass',
   });
+  pool.on('error', (error) => process.stderr.write(`breakglass: idle PostgreSQL connection lost (${error.message}); the pool reconnects\n`));
+  return pool;
 }
 
 export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {

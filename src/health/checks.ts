@@ -1,5 +1,5 @@
 import type { SecretClient } from '@azure/keyvault-secrets';
-import type { Client } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
 import type { Pool } from '../db/pool';
 
 export type Dependency = 'postgres' | 'temporal' | 'keyvault';
@@ -36,12 +36,12 @@ async function check(name: Dependency, probe: (signal: AbortSignal) => Promise<u
   }
 }
 
-export function createReadinessChecks(deps: { pool: Pool; temporal: Client; secrets: SecretClient; namespace: string }) {
+export function createReadinessChecks(deps: { pool: Pool; temporal: Connection; secrets: SecretClient; namespace: string }) {
   return async function checkAll(): Promise<DependencyStatus[]> {
     return Promise.all([
       check('postgres', () => deps.pool.query('SELECT 1')),
       check('temporal', (signal) =>
-        deps.temporal.connection.withAbortSignal(signal, () => deps.temporal.workflowService.describeNamespace({ namespace: deps.namespace })),
+        deps.temporal.withAbortSignal(signal, () => deps.temporal.workflowService.describeNamespace({ namespace: deps.namespace })),
       ),
       // Listing one page proves reachability, TLS trust and authorisation without reading any value.
       check('keyvault', (signal) => deps.secrets.listPropertiesOfSecrets({ abortSignal: signal }).byPage({ maxPageSize: 1 }).next()),

@@ -3,7 +3,7 @@ import { createReadinessChecks } from '../health/checks';
 import type { AppDeps } from '../app-deps';
 
 export const healthRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { deps }) => {
-  const checkAll = createReadinessChecks({ pool: deps.pool, temporal: deps.temporal, secrets: deps.secrets, namespace: deps.config.TEMPORAL_NAMESPACE });
+  const checkAll = createReadinessChecks({ pool: deps.pool, temporal: deps.healthConnection, secrets: deps.secrets, namespace: deps.config.TEMPORAL_NAMESPACE });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 

@@ -2,6 +2,7 @@ import t from 'tap';
 import { setupHarness, PEOPLE, type Harness } from '../helpers/harness';
 import { eventually } from '../helpers/wait';
 import { isSecretDisabledError } from '../../src/keyvault/secret-client';
+import { recordHistory } from '../helpers/histories';
 
 const alice = { id: PEOPLE.requester, isAdmin: false };
 const bob = { id: PEOPLE.approver1, isAdmin: false };
@@ -76,6 +77,7 @@ t.test('completed: two approvals, release, reveal, close by the requester, revie
   t.equal(h.sink.of(created.id).find((alert) => alert.type === 'credential.released')?.severity, 'critical');
   const result = await h.temporal.workflow.getHandle(created.id).result();
   t.equal(result.status, 'completed', 'workflow finished only after the review');
+  await recordHistory(h.temporal, created.id, 'completed');
 });
 
 t.test('denied: one deny ends the request and the secret stays sealed', async (t) => {
@@ -88,6 +90,7 @@ t.test('denied: one deny ends the request and the secret stays sealed', async (t
   t.ok(await sealed(account.secretName), 'never unsealed');
   await eventually('denied alert', () => h.sink.types(created.id).includes('request.denied'));
   t.equal((await h.temporal.workflow.getHandle(created.id).result()).status, 'denied');
+  await recordHistory(h.temporal, created.id, 'denied');
   // The account is free again for a new request.
   const next = await h.lifecycle.create(alice, { accountId: account.id, ...ask });
   t.equal(next.status, 'pending_approval', 'a finished request no longer blocks the account');
@@ -104,6 +107,7 @@ t.test('expired: no decision before the approval timeout', async (t) => {
   await eventually('expired alert', () => h.sink.types(created.id).includes('request.expired'));
   const projected = await h.requests.get(h.pool, created.id);
   t.equal(projected?.status, 'expired');
+  await recordHistory(h.temporal, created.id, 'expired');
 });
 
 t.test('cancelled by the requester, and by an admin', async (t) => {
@@ -118,6 +122,8 @@ t.test('cancelled by the requester, and by an admin', async (t) => {
   t.equal(byAdmin.cancelledBy, PEOPLE.admin);
   await eventually('cancelled alerts', () => h.sink.types(first.id).includes('request.cancelled') && h.sink.types(second.id).includes('request.cancelled'));
   t.ok(await sealed(account.secretName));
+  await h.temporal.workflow.getHandle(second.id).result();
+  await recordHistory(h.temporal, second.id, 'cancelled-by-admin');
 });
 
 t.test('closed by the end of the release window: re-sealed on its own, review still demanded', async (t) => {
@@ -137,6 +143,8 @@ t.test('closed by the end of the release window: re-sealed on its own, review st
   await t.rejects(h.lifecycle.reveal(alice, created.id), { name: 'RefusedError', message: /released|window/, statusCode: 409 } as unknown as Error, 'no reveal after the window');
   const done = await h.lifecycle.review(erin, created.id, REVIEW);
   t.equal(done.status, 'completed');
+  await h.temporal.workflow.getHandle(created.id).result();
+  await recordHistory(h.temporal, created.id, 'closed-by-window-end');
 });
 
 t.test('review overdue: reminders repeat until the review is recorded', async (t) => {
@@ -154,4 +162,6 @@ t.test('review overdue: reminders repeat until the review is recorded', async (t
   const countAtEnd = h.sink.types(created.id).filter((type) => type === 'review.overdue').length;
   await new Promise((resolve) => setTimeout(resolve, 3000));
   t.equal(h.sink.types(created.id).filter((type) => type === 'review.overdue').length, countAtEnd, 'reminders stop after the review');
+  await h.temporal.workflow.getHandle(created.id).result();
+  await recordHistory(h.temporal, created.id, 'review-overdue-then-completed');
 });

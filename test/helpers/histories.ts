@@ -1,0 +1,23 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { temporal } from '@temporalio/proto';
+import type { Client } from '@temporalio/client';
+
+export const HISTORIES_DIR = join(__dirname, '..', 'workflows', 'histories');
+
+/**
+ * With BREAKGLASS_RECORD_HISTORIES=1 the path tests save each finished workflow's history;
+ * the replay test runs the committed ones through the current code on every CI run.
+ * Stored as binary protobuf: the SDK's JSON helpers trip over two copies of protobufjs
+ * in this install ("type must be a Type").
+ */
+export async function recordHistory(client: Client, workflowId: string, name: string): Promise<void> {
+  if (process.env.BREAKGLASS_RECORD_HISTORIES !== '1') return;
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  mkdirSync(HISTORIES_DIR, { recursive: true });
+  writeFileSync(join(HISTORIES_DIR, `${name}.binpb`), temporal.api.history.v1.History.encode(history).finish());
+}
+
+export function loadHistory(bytes: Uint8Array): temporal.api.history.v1.History {
+  return temporal.api.history.v1.History.decode(bytes);
+}
