@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEV_ISSUER } from './auth/dev-issuer';
 
 /**
  * Every environment variable of the contract, validated once at start.
@@ -80,6 +81,7 @@ const productionChecks = (config: Config): string[] => {
   if (config.KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION)
     problems.push('KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION is a dev/test setting and is refused when NODE_ENV=production');
   if (config.KEYVAULT_CREDENTIAL === 'emulator') problems.push('KEYVAULT_CREDENTIAL=emulator is a dev/test setting and is refused when NODE_ENV=production');
+  if (config.AUTH_ISSUER === DEV_ISSUER) problems.push('AUTH_ISSUER is the local dev issuer, which is refused when NODE_ENV=production');
   if (!config.AUTH_JWKS_URL.startsWith('https:')) problems.push('AUTH_JWKS_URL wants an https:// URL when NODE_ENV=production');
   if (config.ALERT_WEBHOOK_URLS.length === 0) problems.push('ALERT_WEBHOOK_URLS wants at least one webhook when NODE_ENV=production');
   if (config.ALERT_WEBHOOK_URLS.some((hook) => !hook.startsWith('https:')))

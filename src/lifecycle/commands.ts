@@ -104,6 +104,10 @@ export function createLifecycle(deps: LifecycleDeps) {
 
   const handle = (requestId: string) => temporal.workflow.getHandle(requestId);
 
+  /** Membership is checked against the account as it is now: a requester removed mid-flight can no longer act. */
+  const stillRequester = (account: Account, actor: Actor): Refusal | null =>
+    actor.isAdmin || account.requesters.includes(actor.id) ? null : { type: REFUSAL.forbidden, reason: 'you are no longer a requester of this account' };
+
   return {
     async create(actor: Actor, input: CreateRequestInput): Promise<RequestView> {
       const account = await accounts.get(pool, input.accountId);
@@ -159,8 +163,8 @@ export function createLifecycle(deps: LifecycleDeps) {
     },
 
     async cancel(actor: Actor, requestId: string, reason: string | null): Promise<RequestView> {
-      const { view } = await load(requestId);
-      const refusal = mayCancel(view, actor);
+      const { view, account } = await load(requestId);
+      const refusal = mayCancel(view, actor) ?? stillRequester(account, actor);
       if (refusal) return refuse(actor, 'request.cancel', refusal, { requestId, accountId: view.accountId, status: view.status });
       return update(actor, 'request.cancel', view, () =>
         handle(requestId).executeUpdate(cancelUpdate, { args: [{ actor: actor.id, isAdmin: actor.isAdmin, reason }], updateId: `cancel:${actor.id}` }),
@@ -169,8 +173,8 @@ export function createLifecycle(deps: LifecycleDeps) {
 
     /** The workflow authorises (and audits) the reveal first; only then is Key Vault read, here in the API process. */
     async reveal(actor: Actor, requestId: string): Promise<Revealed> {
-      const { view } = await load(requestId);
-      const refusal = mayReveal(view, actor, Date.now());
+      const { view, account } = await load(requestId);
+      const refusal = mayReveal(view, actor, Date.now()) ?? stillRequester(account, { ...actor, isAdmin: false });
       if (refusal) return refuse(actor, 'credential.reveal', refusal, { requestId, accountId: view.accountId, status: view.status });
       const grant = await update(actor, 'credential.reveal', view, () =>
         handle(requestId).executeUpdate(authorizeRevealUpdate, { args: [{ actor: actor.id }], updateId: `reveal:${randomUUID()}` }),
@@ -188,8 +192,8 @@ export function createLifecycle(deps: LifecycleDeps) {
     },
 
     async close(actor: Actor, requestId: string, summary: string): Promise<RequestView> {
-      const { view } = await load(requestId);
-      const refusal = mayClose(view, actor);
+      const { view, account } = await load(requestId);
+      const refusal = mayClose(view, actor) ?? stillRequester(account, actor);
       if (refusal) return refuse(actor, 'session.close', refusal, { requestId, accountId: view.accountId, status: view.status });
       return update(actor, 'session.close', view, () =>
         handle(requestId).executeUpdate(closeUpdate, { args: [{ actor: actor.id, isAdmin: actor.isAdmin, summary }], updateId: `close:${actor.id}` }),

@@ -1,0 +1,34 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from '@fastify/type-provider-zod';
+import type { AppDeps } from '../../app-deps';
+import { RefusedError } from '../../lifecycle/errors';
+import { auditListSchema, auditQuery, verifySchema } from '../../schemas/audit';
+import { problemSchema } from '../../schemas/common';
+
+const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 503: problemSchema };
+
+export const auditRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugin, { deps }) => {
+  const app = plugin.withTypeProvider<ZodTypeProvider>();
+  app.addHook('onRequest', app.authenticate);
+  app.addHook('preHandler', async (request) => {
+    if (request.principal.isAdmin || request.principal.isAuditor) return;
+    await deps.lifecycle.auditRefusal(request.principal, 'audit.read', { type: 'Forbidden', reason: 'only BreakGlass.Admin or BreakGlass.Auditor read the audit trail' }, {});
+    throw new RefusedError('Forbidden', 'only BreakGlass.Admin or BreakGlass.Auditor read the audit trail');
+  });
+
+  app.get(
+    '/v1/audit',
+    { schema: { tags: ['audit'], summary: 'Audit events in order (admin, auditor)', querystring: auditQuery, response: { 200: auditListSchema, ...problems } } },
+    async (request) => {
+      const events = await deps.audit.list(deps.pool, request.query);
+      const last = events[events.length - 1];
+      return { events, nextAfter: events.length === request.query.limit && last ? last.seq : null };
+    },
+  );
+
+  app.get(
+    '/v1/audit/verify',
+    { schema: { tags: ['audit'], summary: 'Check the hash chain; names the first broken seq', response: { 200: verifySchema, ...problems } } },
+    async () => deps.audit.verify(deps.pool),
+  );
+};

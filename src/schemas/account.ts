@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { isoDuration, principalId, requiredText } from './common';
+
+const members = (role: string) =>
+  z
+    .array(principalId)
+    .min(1, `must name at least one ${role}`)
+    .max(50, `must name at most 50 ${role}s`)
+    .refine((list) => new Set(list).size === list.length, `must not repeat a ${role}`);
+
+export const policySchema = z
+  .object({
+    requiredApprovals: z.number().int().min(1, 'must be at least 1').max(10).default(2),
+    approvalTimeout: isoDuration({ what: 'approvalTimeout', maxMs: 7 * 86_400_000 }).default('PT30M'),
+    releaseWindow: isoDuration({ what: 'releaseWindow', maxMs: 8 * 3_600_000 }).default('PT60M'),
+    reviewDue: isoDuration({ what: 'reviewDue', maxMs: 90 * 86_400_000 }).default('PT72H'),
+    reviewReminder: isoDuration({ what: 'reviewReminder', minMs: 1000, maxMs: 30 * 86_400_000 }).default('PT24H'),
+  })
+  .strict()
+  .meta({ id: 'Policy' });
+
+export const accountId = z.string().trim().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2-63 lower-case letters, digits or hyphens');
+
+/** Separation of duties holds per account: nobody approves or reviews what they may request. */
+const separated = <T extends { requesters?: string[]; approvers?: string[]; reviewers?: string[]; policy?: { requiredApprovals: number } }>(value: T, ctx: z.RefinementCtx) => {
+  const requesters = new Set(value.requesters ?? []);
+  for (const role of ['approvers', 'reviewers'] as const) {
+    (value[role] ?? []).forEach((member, index) => {
+      if (requesters.has(member)) ctx.addIssue({ code: 'custom', path: [role, index], message: `${member} is a requester and cannot also be one of the ${role}` });
+    });
+  }
+  if (value.approvers && value.policy && value.approvers.length < value.policy.requiredApprovals) {
+    ctx.addIssue({ code: 'custom', path: ['approvers'], message: `needs at least ${value.policy.requiredApprovals} approvers for policy.requiredApprovals` });
+  }
+};
+
+export const createAccountBody = z
+  .object({
+    id: accountId,
+    displayName: requiredText(200),
+    upn: z.string().trim().max(256).regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be a user principal name such as bg1@contoso.onmicrosoft.com'),
+    secretName: z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, 'must be a Key Vault secret name (letters, digits, hyphens)'),
+    requesters: members('requester'),
+    approvers: members('approver'),
+    reviewers: members('reviewer'),
+    policy: policySchema.default(policySchema.parse({})),
+  })
+  .strict()
+  .superRefine(separated)
+  .meta({ id: 'AccountCreate' });
+
+export const patchAccountBody = z
+  .object({
+    displayName: requiredText(200).optional(),
+    upn: z.string().trim().max(256).regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be a user principal name').optional(),
+    requesters: members('requester').optional(),
+    approvers: members('approver').optional(),
+    reviewers: members('reviewer').optional(),
+    policy: policySchema.optional(),
+  })
+  .strict()
+  .refine((value) => Object.keys(value).length > 0, 'must change at least one field')
+  .meta({ id: 'AccountPatch' });
+
+export const accountSchema = z
+  .object({
+    id: z.string(),
+    displayName: z.string(),
+    upn: z.string(),
+    secretName: z.string(),
+    requesters: z.array(z.string()),
+    approvers: z.array(z.string()),
+    reviewers: z.array(z.string()),
+    policy: z.object({
+      requiredApprovals: z.number(),
+      approvalTimeout: z.string(),
+      releaseWindow: z.string(),
+      reviewDue: z.string(),
+      reviewReminder: z.string(),
+    }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Account' });
+
+export { separated as accountSeparationCheck };

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { REQUEST_STATUSES, SCENARIOS } from '../domain/lifecycle';
+import { text, requiredText } from './common';
+import { accountId } from './account';
+
+export const scenarioSchema = z.enum(SCENARIOS, { message: `must be one of ${SCENARIOS.join(', ')}` });
+export const statusSchema = z.enum(REQUEST_STATUSES, { message: `must be one of ${REQUEST_STATUSES.join(', ')}` });
+
+export const createRequestBody = z
+  .object({
+    accountId,
+    scenario: scenarioSchema,
+    justification: requiredText(2000),
+    incidentRef: text(100).trim().min(1).nullable().optional(),
+  })
+  .strict()
+  .meta({ id: 'RequestCreate' });
+
+export const decisionBody = z
+  .object({
+    decision: z.enum(['approve', 'deny'], { message: 'must be approve or deny' }),
+    comment: text(1000).nullable().optional(),
+  })
+  .strict()
+  .meta({ id: 'Decision' });
+
+export const cancelBody = z.object({ reason: text(1000).nullable().optional() }).strict().meta({ id: 'Cancel' });
+
+export const closeBody = z.object({ summary: requiredText(4000) }).strict().meta({ id: 'Close' });
+
+export const reviewBody = z
+  .object({
+    actionsAppropriate: z.boolean(),
+    signInLogsReviewed: z.boolean(),
+    credentialRotated: z.boolean(),
+    findings: requiredText(4000),
+    followUpTicket: requiredText(100),
+  })
+  .strict()
+  .meta({ id: 'Review' });
+
+export const idempotencyKeyHeader = z.object({
+  'idempotency-key': z.string().trim().min(8, 'must be 8-200 characters').max(200, 'must be 8-200 characters').regex(/^[\x21-\x7E]+$/, 'must be printable ASCII').optional(),
+});
+
+export const listQuery = z
+  .object({
+    status: statusSchema.optional(),
+    accountId: accountId.optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+
+const approval = z.object({ approver: z.string(), decision: z.enum(['approve', 'deny']), comment: z.string().nullable(), at: z.string() });
+const review = z.object({
+  reviewer: z.string(),
+  actionsAppropriate: z.boolean(),
+  signInLogsReviewed: z.boolean(),
+  credentialRotated: z.boolean(),
+  findings: z.string(),
+  followUpTicket: z.string(),
+  at: z.string(),
+});
+
+export const requestSchema = z
+  .object({
+    id: z.string(),
+    accountId: z.string(),
+    requester: z.string(),
+    scenario: scenarioSchema,
+    justification: z.string(),
+    incidentRef: z.string().nullable(),
+    status: statusSchema,
+    createdAt: z.string(),
+    approvals: z.array(approval),
+    requiredApprovals: z.number(),
+    approvalExpiresAt: z.string(),
+    releasedAt: z.string().nullable(),
+    releaseExpiresAt: z.string().nullable(),
+    revealCount: z.number(),
+    closedAt: z.string().nullable(),
+    closedBy: z.string().nullable(),
+    closeSummary: z.string().nullable(),
+    reviewDueAt: z.string().nullable(),
+    review: review.nullable(),
+    cancelledBy: z.string().nullable(),
+    cancelReason: z.string().nullable(),
+    timeline: z.array(z.object({ at: z.string(), action: z.string(), actor: z.string(), detail: z.string().optional() })),
+  })
+  .meta({ id: 'Request' });
+
+export const requestListSchema = z.object({ items: z.array(requestSchema), nextCursor: z.string().nullable() }).meta({ id: 'RequestList' });
+
+export const revealSchema = z.object({ value: z.string(), version: z.string(), releaseExpiresAt: z.string() }).meta({ id: 'Reveal' });
