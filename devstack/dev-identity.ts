@@ -8,8 +8,8 @@ import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
  * A local token issuer for dev and tests: an ES256 key kept under .data/, its public half
  * served as a JWKS. The API trusts it only through AUTH_* settings, which production refuses.
  */
-export const DEV_ISSUER = 'https://breakglass.dev.local/issuer';
-export const DEV_AUDIENCE = 'api://breakglass-dev';
+export { DEV_ISSUER, DEV_AUDIENCE } from '../src/auth/dev-issuer';
+import { DEV_ISSUER, DEV_AUDIENCE } from '../src/auth/dev-issuer';
 const KID = 'breakglass-dev-1';
 
 interface StoredKey {

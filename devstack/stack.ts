@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { startKeyVaultEmulator } from './keyvault-emulator/server';
+import { startKeyVault } from './keyvault';
 import { startEmbeddedPostgres } from './postgres';
 import { startTemporalDevServer } from './temporal';
 
@@ -33,7 +33,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
         : startTemporalDevServer({ dbFile: options.persistTemporal ? join(options.dataDir, 'temporal', 'temporal.sqlite') : undefined, log }).then(
             (s) => (stops.push(s.stop), s),
           ),
-      provided.KEYVAULT_URL ? null : startKeyVaultEmulator({ dataDir: join(options.dataDir, 'keyvault'), log }).then((s) => (stops.push(s.close), s)),
+      provided.KEYVAULT_URL ? null : startKeyVault({ dataDir: join(options.dataDir, 'keyvault'), log }).then((s) => (stops.push(s.close), s)),
     ]);
     const env: Record<string, string> = {};
     if (postgres) env.DATABASE_URL = postgres.url;

@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync, mkdirSync, openSync, closeSync, unli
 import { delimiter, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { cacheDir } from './cache';
-import { freePort, startService, stopService, waitFor } from './processes';
+import { freePort, isOrphaned, listProcesses, startService, stopProcessGroup, stopService, waitFor } from './processes';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 
@@ -70,18 +70,54 @@ export interface TemporalDevServer {
   stop(): Promise<void>;
 }
 
+/** Web UI port of each dev server this process started, by gRPC address (the stack hands out only the address). */
+const uiPorts = new Map<string, number>();
+
+/** The web UI of a dev server this process started at `address`, if it has one. */
+export function temporalUiUrl(address: string): string | undefined {
+  const port = uiPorts.get(address);
+  return port === undefined ? undefined : `http://127.0.0.1:${port}`;
+}
+
+/**
+ * A dev server left running on `dbFile` by an earlier run that died without stopping it would
+ * hold the SQLite file; one whose starter is gone is stopped, one still owned is an error.
+ */
+async function stopLeftoverServer(dbFile: string, log: (line: string) => void): Promise<void> {
+  for (const info of listProcesses()) {
+    const at = info.argv.indexOf('--db-filename');
+    if (at === -1 || info.argv[at + 1] !== dbFile || !info.argv.includes('start-dev')) continue;
+    if (!isOrphaned(info)) {
+      throw new Error(`a Temporal dev server (pid ${info.pid}, started by pid ${info.ppid}) is already running on ${dbFile}; stop it first`);
+    }
+    log(`[temporal] stopping a dev server left running on ${dbFile} by an earlier run (pid ${info.pid})`);
+    await stopProcessGroup(info.pgid, 10_000);
+  }
+}
+
 export async function startTemporalDevServer(options: { dbFile?: string; log?: (line: string) => void; port?: number }): Promise<TemporalDevServer> {
-  const cli = await resolveTemporalCli(options.log);
+  const log = options.log ?? (() => {});
+  const cli = await resolveTemporalCli(log);
   const port = options.port ?? (await freePort());
   const uiPort = await freePort();
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'warn', '--namespace', 'default'];
   if (options.dbFile) {
     mkdirSync(join(options.dbFile, '..'), { recursive: true });
+    await stopLeftoverServer(options.dbFile, log);
     args.push('--db-filename', options.dbFile);
   } else {
     args.push('--headless');
   }
-  const child = startService(cli, args, { name: 'temporal', log: options.log });
+  // Its last lines go into the error if it fails to start, even when nobody is logging.
+  const recent: string[] = [];
+  const child = startService(cli, args, {
+    name: 'temporal',
+    onLine: (line) => {
+      recent.push(line);
+      if (recent.length > 20) recent.shift();
+      log(`[temporal] ${line}`);
+    },
+  });
   const address = `127.0.0.1:${port}`;
   try {
     await waitFor(
@@ -100,7 +136,19 @@ export async function startTemporalDevServer(options: { dbFile?: string; log?: (
     );
   } catch (error) {
     await stopService(child);
-    throw error;
+    const tail = recent.length ? `; its last output:\n  ${recent.join('\n  ')}` : '';
+    throw new Error(`${(error as Error).message}${tail}`);
   }
-  return { address, uiPort, stop: () => stopService(child) };
+  if (!options.dbFile) {
+    return { address, uiPort, stop: () => stopService(child) };
+  }
+  uiPorts.set(address, uiPort);
+  return {
+    address,
+    uiPort,
+    stop: async () => {
+      uiPorts.delete(address);
+      await stopService(child);
+    },
+  };
 }

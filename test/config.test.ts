@@ -48,7 +48,7 @@ function refusedWith(t: Test, env: Env, label: string, variable: string, wants: 
   return error;
 }
 
-t.test('a minimal good environment parses with the documented defaults', async (t) => {
+void t.test('a minimal good environment parses with the documented defaults', async (t) => {
   const config = parseConfig({ ...GOOD });
   t.equal(config.NODE_ENV, 'development');
   t.equal(config.LOG_LEVEL, 'info');
@@ -71,7 +71,7 @@ t.test('a minimal good environment parses with the documented defaults', async (
   t.same(config.ALERT_WEBHOOK_URLS, []);
 });
 
-t.test('explicit values are parsed and typed; empty variables count as unset', async (t) => {
+void t.test('explicit values are parsed and typed; empty variables count as unset', async (t) => {
   const config = parseConfig({
     ...GOOD,
     PORT: '8443',
@@ -93,7 +93,7 @@ t.test('explicit values are parsed and typed; empty variables count as unset', a
   t.equal(config.TEMPORAL_NAMESPACE, 'default', 'an empty variable falls back to the default');
 });
 
-t.test('PORT must be an integer between 1 and 65535', async (t) => {
+void t.test('PORT must be an integer between 1 and 65535', async (t) => {
   refusedWith(t, { ...GOOD, PORT: 'abc' }, 'PORT=abc', 'PORT', /integer port number/);
   refusedWith(t, { ...GOOD, PORT: '0' }, 'PORT=0', 'PORT', /between 1 and 65535/);
   refusedWith(t, { ...GOOD, PORT: '70000' }, 'PORT=70000', 'PORT', /between 1 and 65535/);
@@ -101,7 +101,7 @@ t.test('PORT must be an integer between 1 and 65535', async (t) => {
   t.match(refused(t, { ...GOOD, PORT: 'abc' }, 'PORT=abc again')?.message ?? '', /"abc"/, 'a non-secret bad value is shown so the operator sees the typo');
 });
 
-t.test('DATABASE_URL must be a postgres URL, and its value is never echoed', async (t) => {
+void t.test('DATABASE_URL must be a postgres URL, and its value is never echoed', async (t) => {
   for (const value of ['mysql://breakglass:hunter2-Pw@db.internal:3306/bg', 'hunter2-Pw', 'https://u:hunter2-Pw@db.internal/bg']) {
     const error = refusedWith(t, { ...GOOD, DATABASE_URL: value }, `DATABASE_URL=${value.split(':')[0]}…`, 'DATABASE_URL', /postgres:\/\//);
     t.notMatch(error?.message ?? 'hunter2-Pw', /hunter2/, 'the password in the value is not in the message');
@@ -110,28 +110,28 @@ t.test('DATABASE_URL must be a postgres URL, and its value is never echoed', asy
   t.equal(parseConfig({ ...GOOD, DATABASE_URL: 'postgresql://u:p@db/bg' }).DATABASE_URL, 'postgresql://u:p@db/bg', 'postgresql:// is accepted too');
 });
 
-t.test('TEMPORAL_ADDRESS must be host:port', async (t) => {
+void t.test('TEMPORAL_ADDRESS must be host:port', async (t) => {
   refusedWith(t, { ...GOOD, TEMPORAL_ADDRESS: 'temporal.internal' }, 'no port', 'TEMPORAL_ADDRESS', /host:port/);
   refusedWith(t, { ...GOOD, TEMPORAL_ADDRESS: 'http://temporal.internal' }, 'a URL without port', 'TEMPORAL_ADDRESS', /host:port/);
 });
 
-t.test('KEYVAULT_URL must be https', async (t) => {
+void t.test('KEYVAULT_URL must be https', async (t) => {
   refusedWith(t, { ...GOOD, KEYVAULT_URL: 'http://contoso-bg.vault.azure.net' }, 'http', 'KEYVAULT_URL', /https:\/\//);
   refusedWith(t, { ...GOOD, KEYVAULT_URL: 'contoso-bg.vault.azure.net' }, 'no scheme', 'KEYVAULT_URL', /https:\/\//);
 });
 
-t.test('AUTH_ALGORITHMS is pinned to RS256/ES256: HMAC and none are refused', async (t) => {
+void t.test('AUTH_ALGORITHMS is pinned to RS256/ES256: HMAC and none are refused', async (t) => {
   for (const value of ['HS256', 'none', 'RS256,none', 'RS256,HS256', ',']) {
     refusedWith(t, { ...GOOD, AUTH_ALGORITHMS: value }, `AUTH_ALGORITHMS=${value}`, 'AUTH_ALGORITHMS', /RS256 and\/or ES256/);
   }
 });
 
-t.test('ALERT_WEBHOOK_URLS must be http(s) URLs', async (t) => {
+void t.test('ALERT_WEBHOOK_URLS must be http(s) URLs', async (t) => {
   refusedWith(t, { ...GOOD, ALERT_WEBHOOK_URLS: 'ftp://alerts.internal/drop' }, 'ftp', 'ALERT_WEBHOOK_URLS', /http\(s\) webhook URLs/);
   refusedWith(t, { ...GOOD, ALERT_WEBHOOK_URLS: 'https://hooks.example.com/a,ftp://alerts.internal/drop' }, 'one of two is ftp', 'ALERT_WEBHOOK_URLS', /http\(s\)/);
 });
 
-t.test('a webhook URL carries its own credential (Slack/Teams/PagerDuty): a bad list does not echo it', async (t) => {
+void t.test('a webhook URL carries its own credential (Slack/Teams/PagerDuty): a bad list does not echo it', async (t) => {
   const token = 'XyZsecretWebhookToken42';
   const error = refusedWith(
     t,
@@ -143,7 +143,7 @@ t.test('a webhook URL carries its own credential (Slack/Teams/PagerDuty): a bad 
   t.notMatch(error?.message ?? token, new RegExp(token), 'the webhook token is not in the message (it ends up in logs)');
 });
 
-t.test('each required variable, when missing, is named with what it wants', async (t) => {
+void t.test('each required variable, when missing, is named with what it wants', async (t) => {
   const wants: Record<keyof typeof GOOD, RegExp> = {
     DATABASE_URL: /postgres:\/\//,
     TEMPORAL_ADDRESS: /host:port/,
@@ -163,7 +163,7 @@ t.test('each required variable, when missing, is named with what it wants', asyn
   t.equal(all?.problems.length, 6, 'every missing required variable is reported at once');
 });
 
-t.test('production refuses the local-stack settings', async (t) => {
+void t.test('production refuses the local-stack settings', async (t) => {
   const PROD = { ...GOOD, NODE_ENV: 'production', ALERT_WEBHOOK_URLS: 'https://hooks.example.com/breakglass' };
   const config = parseConfig(PROD);
   t.equal(config.NODE_ENV, 'production', 'a proper production environment is accepted');
@@ -192,7 +192,7 @@ t.test('production refuses the local-stack settings', async (t) => {
   );
 });
 
-t.test('loadConfigOrExit prints one line and exits 78 in-process', async (t) => {
+void t.test('loadConfigOrExit prints one line and exits 78 in-process', async (t) => {
   const writes: string[] = [];
   const exits: Array<number | undefined> = [];
   const realWrite = process.stderr.write.bind(process.stderr);
@@ -216,7 +216,7 @@ t.test('loadConfigOrExit prints one line and exits 78 in-process', async (t) => 
 });
 
 for (const entry of ['src/server.ts', 'src/worker-main.ts']) {
-  t.test(`${entry} with a bad environment exits 78 with one clear stderr line`, async (t) => {
+  void t.test(`${entry} with a bad environment exits 78 with one clear stderr line`, async (t) => {
     const missing = await runScript(entry, without(GOOD, 'AUTH_ISSUER'), 60_000);
     t.notOk(missing.timedOut, 'missing AUTH_ISSUER: the process stopped on its own');
     t.equal(missing.code, 78, 'missing AUTH_ISSUER: exit code 78 (EX_CONFIG)');

@@ -99,7 +99,7 @@ const SCHEMA_KEYS = Object.keys(configSchema.shape) as Array<keyof typeof config
 const REQUIRED_KEYS = SCHEMA_KEYS.filter((key) => !configSchema.shape[key].safeParse(undefined).success);
 const APP_SERVICES = ['api', 'worker'] as const;
 
-t.test('every service of the stack is defined', async (t) => {
+void t.test('every service of the stack is defined', async (t) => {
   for (const name of ['postgres', 'temporal', 'temporal-ui', 'keyvault', 'api', 'worker']) {
     t.ok(services[name], `service ${name}`);
   }
@@ -111,7 +111,7 @@ t.test('every service of the stack is defined', async (t) => {
   t.notMatch(environmentOf('keyvault').LOWKEY_ARGS, /LOWKEY_DEBUG_REQUEST_LOG=true/, 'Lowkey request logging (secret values) stays off');
 });
 
-t.test('api and worker are one image built from the Dockerfile', async (t) => {
+void t.test('api and worker are one image built from the Dockerfile', async (t) => {
   for (const name of APP_SERVICES) {
     const build = services[name]?.build;
     t.ok(build && typeof build === 'object', `${name} has a build section`);
@@ -125,7 +125,7 @@ t.test('api and worker are one image built from the Dockerfile', async (t) => {
   t.same(services.worker?.command, ['node_modules/.bin/tsx', 'src/worker-main.ts'], 'worker command');
 });
 
-t.test('api and worker environment follows the configuration schema', async (t) => {
+void t.test('api and worker environment follows the configuration schema', async (t) => {
   t.ok(REQUIRED_KEYS.length > 0, `required keys found: ${REQUIRED_KEYS.join(', ')}`);
   for (const name of APP_SERVICES) {
     const environment = environmentOf(name);
@@ -146,7 +146,7 @@ t.test('api and worker environment follows the configuration schema', async (t) 
   t.same(environmentOf('api'), environmentOf('worker'), 'api and worker get the same configuration');
 });
 
-t.test('the interpolated environment is a valid development configuration', async (t) => {
+void t.test('the interpolated environment is a valid development configuration', async (t) => {
   for (const name of APP_SERVICES) {
     const env = resolved(name);
     let config: ReturnType<typeof parseConfig> | undefined;
@@ -159,7 +159,7 @@ t.test('the interpolated environment is a valid development configuration', asyn
   }
 });
 
-t.test('configuration points at the services of the stack', async (t) => {
+void t.test('configuration points at the services of the stack', async (t) => {
   const env = resolved('api');
   const database = new URL(env.DATABASE_URL!);
   t.equal(database.hostname, 'postgres', 'DATABASE_URL host is the postgres service');
@@ -205,7 +205,7 @@ t.test('configuration points at the services of the stack', async (t) => {
   }
 });
 
-t.test('health checks and start order', async (t) => {
+void t.test('health checks and start order', async (t) => {
   for (const name of ['postgres', 'temporal', 'keyvault', 'api']) {
     t.ok(services[name]?.healthcheck?.test, `${name} has a healthcheck`);
   }
@@ -237,7 +237,7 @@ t.test('health checks and start order', async (t) => {
   }
 });
 
-t.test('no secret is baked into the compose file', async (t) => {
+void t.test('no secret is baked into the compose file', async (t) => {
   const SECRET_NAME = /PASSWORD|PASSWD|PWD|SECRET|TOKEN|KEY$/i;
   for (const name of Object.keys(services)) {
     for (const [key, value] of Object.entries(environmentOf(name))) {
@@ -276,7 +276,7 @@ function dockerfileInstructions(text: string): Array<{ instruction: string; args
     });
 }
 
-t.test('Dockerfile', async (t) => {
+void t.test('Dockerfile', async (t) => {
   const instructions = dockerfileInstructions(read('Dockerfile'));
   const of = (name: string) => instructions.filter((entry) => entry.instruction === name).map((entry) => entry.args);
 
@@ -310,7 +310,7 @@ t.test('Dockerfile', async (t) => {
   }
 });
 
-t.test('.dockerignore keeps local state and secrets out of the build context', async (t) => {
+void t.test('.dockerignore keeps local state and secrets out of the build context', async (t) => {
   const entries = read('.dockerignore')
     .split(/\r?\n/)
     .map((line) => line.trim())

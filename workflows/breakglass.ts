@@ -173,7 +173,7 @@ export async function breakglassRequest(input: BreakglassInput): Promise<Request
       try {
         await sealSecret({ secretName: input.secretName });
         return;
-      } catch (error) {
+      } catch {
         log.error('re-seal failed; retrying', { requestId: view.id, failures: failures + 1 });
         if (failures % RESEAL_ALERT_EVERY === 0) {
           raiseAlert(`${view.id}:reseal-failed:${failures + 1}`, iso(Date.now()), SYSTEM_ACTOR, 'credential.reseal_failed', `re-sealing ${input.secretName} failed ${failures + 1} time(s); still retrying`);

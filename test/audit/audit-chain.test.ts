@@ -27,25 +27,25 @@ async function tamper(sql: string, params: unknown[] = []) {
   }
 }
 
-t.test('an intact chain verifies, and appends are idempotent by event id', async (t) => {
+void t.test('an intact chain verifies, and appends are idempotent by event id', async (t) => {
   await appendMany(5, 'a');
   const again = await withTransaction(h.pool, (tx) => h.audit.append(tx, { eventId: 'a-2', actor: 'someone-else', action: 'other' }));
   t.equal(again.seq, 3, 'a retried append returns the original row');
   t.same(await h.audit.verify(h.pool), { ok: true, events: 5, firstBrokenSeq: null });
 });
 
-t.test('the application role cannot update or delete audit rows', async (t) => {
+void t.test('the application role cannot update or delete audit rows', async (t) => {
   await t.rejects(h.pool.query(`UPDATE audit_events SET actor = 'x' WHERE seq = 1`), /append-only/);
   await t.rejects(h.pool.query(`DELETE FROM audit_events WHERE seq = 1`), /append-only/);
   await t.rejects(h.pool.query(`TRUNCATE audit_events`), /append-only/);
 });
 
-t.test('concurrent appends keep one unbroken chain', async (t) => {
+void t.test('concurrent appends keep one unbroken chain', async (t) => {
   await Promise.all(Array.from({ length: 20 }, (_, i) => withTransaction(h.pool, (tx) => h.audit.append(tx, { eventId: `c-${i}`, actor: 'tester', action: 'parallel' }))));
   t.same(await h.audit.verify(h.pool), { ok: true, events: 25, firstBrokenSeq: null });
 });
 
-t.test('deleting the newest row is detected against the chain head', async (t) => {
+void t.test('deleting the newest row is detected against the chain head', async (t) => {
   const { rows } = await h.pool.query('SELECT * FROM audit_events WHERE seq = 25');
   await tamper(`DELETE FROM audit_events WHERE seq = 25`);
   t.same(await h.audit.verify(h.pool), { ok: false, events: 24, firstBrokenSeq: 25 });
@@ -57,12 +57,12 @@ t.test('deleting the newest row is detected against the chain head', async (t) =
   t.same(await h.audit.verify(h.pool), { ok: true, events: 25, firstBrokenSeq: null }, 'putting it back restores the chain');
 });
 
-t.test('changing a row is detected at that row', async (t) => {
+void t.test('changing a row is detected at that row', async (t) => {
   await tamper(`UPDATE audit_events SET details = '{"i": 99}' WHERE seq = 3`);
   t.same(await h.audit.verify(h.pool), { ok: false, events: 2, firstBrokenSeq: 3 });
 });
 
-t.test('re-hashing a changed row is detected at the next row', async (t) => {
+void t.test('re-hashing a changed row is detected at the next row', async (t) => {
   const { rows } = await h.pool.query<{ hash: string }>('SELECT hash FROM audit_events WHERE seq = 3');
   await tamper(`UPDATE audit_events SET hash = $1 WHERE seq = 3`, ['f'.repeat(64)]);
   t.equal((await h.audit.verify(h.pool)).firstBrokenSeq, 3);
@@ -70,7 +70,7 @@ t.test('re-hashing a changed row is detected at the next row', async (t) => {
   t.same(await h.audit.verify(h.pool), { ok: true, events: 25, firstBrokenSeq: null }, 'restoring the row restores the chain');
 });
 
-t.test('deleting a row in the middle is detected at the gap', async (t) => {
+void t.test('deleting a row in the middle is detected at the gap', async (t) => {
   await tamper(`DELETE FROM audit_events WHERE seq = 10`);
   t.same(await h.audit.verify(h.pool), { ok: false, events: 9, firstBrokenSeq: 10 });
 });

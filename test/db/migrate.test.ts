@@ -81,7 +81,7 @@ async function rejects(t: Test, work: Promise<unknown>, pattern: RegExp, label: 
   }
 }
 
-t.test('first run applies 001..003 in order and creates the tables; a second run applies nothing', async (t) => {
+void t.test('first run applies 001..003 in order and creates the tables; a second run applies nothing', async (t) => {
   const schema = freshSchema();
   const pool = poolFor(schema);
   const first = await migrate(pool, { schema });
@@ -102,7 +102,7 @@ t.test('first run applies 001..003 in order and creates the tables; a second run
   t.equal((await recorded(schema)).length, 3, 'still one row per migration');
 });
 
-t.test('two migrate-cli processes started at once on an empty schema: both succeed, each migration once', async (t) => {
+void t.test('two migrate-cli processes started at once on an empty schema: both succeed, each migration once', async (t) => {
   for (let round = 1; round <= 2; round += 1) {
     const schema = freshSchema();
     const env = { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema };
@@ -123,7 +123,7 @@ t.test('two migrate-cli processes started at once on an empty schema: both succe
   }
 });
 
-t.test('many migrations racing in-process on the same empty schema (CREATE SCHEMA included) all succeed', async (t) => {
+void t.test('many migrations racing in-process on the same empty schema (CREATE SCHEMA included) all succeed', async (t) => {
   for (let round = 1; round <= 10; round += 1) {
     const schema = freshSchema();
     const racers = Array.from({ length: 4 }, () => poolFor(schema, 1));
@@ -139,7 +139,7 @@ t.test('many migrations racing in-process on the same empty schema (CREATE SCHEM
   }
 });
 
-t.test('a failing migration is named, rolled back whole, and leaves the earlier ones applied', async (t) => {
+void t.test('a failing migration is named, rolled back whole, and leaves the earlier ones applied', async (t) => {
   const schema = freshSchema();
   const pool = poolFor(schema);
   const broken = migrationsDir({
@@ -175,7 +175,7 @@ t.test('a failing migration is named, rolled back whole, and leaves the earlier 
   await rejects(t, migrate(pool, { schema }), /migration 4 \(broken\).*does not know/, 'older code refuses a newer database');
 });
 
-t.test('an applied migration that was edited is refused', async (t) => {
+void t.test('an applied migration that was edited is refused', async (t) => {
   const schema = freshSchema();
   const pool = poolFor(schema);
   await migrate(pool, { schema });
@@ -189,7 +189,7 @@ t.test('an applied migration that was edited is refused', async (t) => {
   await rejects(t, migrate(pool, { schema }), /migration 3 \(audit\) was changed after it was applied; add a new migration instead/, 'a checksum mismatch in the table is refused');
 });
 
-t.test('migrate-cli: clear non-zero exit when the database is unreachable or not configured', async (t) => {
+void t.test('migrate-cli: clear non-zero exit when the database is unreachable or not configured', async (t) => {
   const schema = freshSchema();
   const closed = await runScript('src/migrate-cli.ts', { DATABASE_URL: 'postgres://bg:pw-s3cret@127.0.0.1:1/db', DATABASE_SCHEMA: schema }, 60_000);
   t.notOk(closed.timedOut, 'closed port: gives up on its own');

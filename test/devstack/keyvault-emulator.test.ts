@@ -60,7 +60,7 @@ t.teardown(async () => {
 
 let version1 = '';
 
-t.test('set and get a secret', async (t) => {
+void t.test('set and get a secret', async (t) => {
   const set = await client().setSecret('bg-account-1', 'first-value', { contentType: 'text/plain', tags: { owner: 'breakglass' } });
   t.match(set.properties.version, /^[0-9a-f]{32}$/);
   t.equal(set.properties.id, `${emulator.url}/secrets/bg-account-1/${set.properties.version}`);
@@ -74,7 +74,7 @@ t.test('set and get a secret', async (t) => {
   t.equal((await client().getSecret('BG-ACCOUNT-1', { version: version1 })).value, 'first-value', 'names are case-insensitive');
 });
 
-t.test('a disabled version answers 403 Forbidden / SecretDisabled; re-enabling restores it', async (t) => {
+void t.test('a disabled version answers 403 Forbidden / SecretDisabled; re-enabling restores it', async (t) => {
   const kv = client();
   const updated = await kv.updateSecretProperties('bg-account-1', version1, { enabled: false });
   t.equal(updated.enabled, false);
@@ -91,7 +91,7 @@ t.test('a disabled version answers 403 Forbidden / SecretDisabled; re-enabling r
   t.equal((await kv.getSecret('bg-account-1')).value, 'first-value');
 });
 
-t.test('expired and not-yet-valid secrets are still returned, as in Key Vault', async (t) => {
+void t.test('expired and not-yet-valid secrets are still returned, as in Key Vault', async (t) => {
   const kv = client();
   const past = new Date(Date.now() - 3600e3);
   await kv.setSecret('expired-one', 'old', { expiresOn: past });
@@ -102,7 +102,7 @@ t.test('expired and not-yet-valid secrets are still returned, as in Key Vault', 
   t.equal((await kv.getSecret('future-one')).value, 'soon');
 });
 
-t.test('versions and listing, with paging through nextLink', async (t) => {
+void t.test('versions and listing, with paging through nextLink', async (t) => {
   const kv = client('agent');
   const second = await kv.setSecret('bg-account-1', 'second-value');
   t.equal((await kv.getSecret('bg-account-1')).value, 'second-value', 'latest is the newest version');
@@ -118,7 +118,7 @@ t.test('versions and listing, with paging through nextLink', async (t) => {
   t.same(await kv.listPropertiesOfSecretVersions('no-such-secret').next(), { done: true, value: undefined });
 });
 
-t.test('soft delete, conflict on reuse, purge', async (t) => {
+void t.test('soft delete, conflict on reuse, purge', async (t) => {
   const kv = client();
   await kv.setSecret('to-delete', 'x');
   const poller = await kv.beginDeleteSecret('to-delete');
@@ -140,7 +140,7 @@ t.test('soft delete, conflict on reuse, purge', async (t) => {
   t.equal((await kv.getSecret('to-delete')).value, 'y', 'recovered');
 });
 
-t.test('wire-level behaviour', async (t) => {
+void t.test('wire-level behaviour', async (t) => {
   const challenge = await raw('PUT', '/secrets/x?api-version=7.6', { auth: false });
   t.equal(challenge.status, 401);
   t.equal(
@@ -158,7 +158,7 @@ t.test('wire-level behaviour', async (t) => {
   t.equal((await raw('GET', '/secrets?api-version=2025-07-01')).status, 200);
 });
 
-t.test('a restart on the same dataDir keeps secrets and the CA', async (t) => {
+void t.test('a restart on the same dataDir keeps secrets and the CA', async (t) => {
   const { port, caCertPath } = emulator;
   await emulator.close();
   await start(port);
@@ -168,18 +168,18 @@ t.test('a restart on the same dataDir keeps secrets and the CA', async (t) => {
   t.equal((await client().getSecret('bg-account-1')).value, 'second-value');
 });
 
-t.test('a client that does not trust the CA fails TLS', async (t) => {
+void t.test('a client that does not trust the CA fails TLS', async (t) => {
   const error: any = await client('none').getSecret('bg-account-1').catch((e: unknown) => e);
   t.ok(error, 'rejects');
   t.match(String(error.code), /CERT|SIGNATURE|SELF_SIGNED/);
 });
 
-t.test('logs never contain secret values', async (t) => {
+void t.test('logs never contain secret values', async (t) => {
   t.ok(logLines.length > 10);
   t.notOk(logLines.some((line) => /first-value|second-value|old|soon/.test(line)));
 });
 
-t.test('CLI prints its URL as one JSON line and exits cleanly on SIGTERM', async (t) => {
+void t.test('CLI prints its URL as one JSON line and exits cleanly on SIGTERM', async (t) => {
   const cliDir = mkdtempSync(join(tmpdir(), 'kv-emulator-cli-'));
   t.teardown(() => rmSync(cliDir, { recursive: true, force: true }));
   const tsx = join(__dirname, '../../node_modules/.bin/tsx');

@@ -152,21 +152,21 @@ const CLOSED: Record<Dependency, () => Record<string, string>> = {
   keyvault: () => ({ KEYVAULT_URL: 'https://127.0.0.1:1' }),
 };
 
-t.test('GET /healthz is 200 without touching dependencies', async (t) => {
+void t.test('GET /healthz is 200 without touching dependencies', async (t) => {
   const app = await appWith(t, { ...CLOSED.postgres(), ...CLOSED.temporal(), ...CLOSED.keyvault() });
   const response = await app.inject({ method: 'GET', url: '/healthz' });
   t.equal(response.statusCode, 200);
   t.same(response.json(), { status: 'ok' });
 });
 
-t.test('GET /readyz is 200 with postgres, temporal and keyvault ok', async (t) => {
+void t.test('GET /readyz is 200 with postgres, temporal and keyvault ok', async (t) => {
   const app = await appWith(t);
   assertReady(t, await readyz(app), 'all up');
   assertReady(t, await readyz(app), 'all up, asked again');
 });
 
 for (const down of ALL) {
-  t.test(`GET /readyz is 503 naming only ${down} when ${down} is on a closed port`, async (t) => {
+  void t.test(`GET /readyz is 503 naming only ${down} when ${down} is on a closed port`, async (t) => {
     const app = await appWith(t, CLOSED[down]());
     assertDown(t, await readyz(app), down, `${down} closed`, 4_000);
     assertDown(t, await readyz(app), down, `${down} closed, asked again`, 4_000);
@@ -174,7 +174,7 @@ for (const down of ALL) {
 }
 
 for (const down of ALL) {
-  t.test(`GET /readyz answers 503 within a few seconds when ${down} accepts connections but never answers`, async (t) => {
+  void t.test(`GET /readyz answers 503 within a few seconds when ${down} accepts connections but never answers`, async (t) => {
     const target = down === 'postgres' ? stack.env.DATABASE_URL : down === 'temporal' ? `tcp://${stack.env.TEMPORAL_ADDRESS}` : stack.env.KEYVAULT_URL;
     const proxy = TcpProxy.forUrl(target);
     await proxy.up('blackhole');
@@ -192,7 +192,7 @@ for (const down of ALL) {
   });
 }
 
-t.test('readiness follows each dependency going away and coming back (API started while they were down)', async (t) => {
+void t.test('readiness follows each dependency going away and coming back (API started while they were down)', async (t) => {
   const proxies: Record<Dependency, TcpProxy> = {
     postgres: TcpProxy.forUrl(stack.env.DATABASE_URL),
     temporal: TcpProxy.forUrl(`tcp://${stack.env.TEMPORAL_ADDRESS}`),
@@ -234,7 +234,7 @@ t.test('readiness follows each dependency going away and coming back (API starte
   }
 });
 
-t.test('graceful close after a Temporal outage: nothing left running by the probe crashes the process', async (t) => {
+void t.test('graceful close after a Temporal outage: nothing left running by the probe crashes the process', async (t) => {
   // A separate process, because the failure mode is an uncaught exception from a timer.
   const result = await runScript(
     'test/helpers/foundation-readyz-then-close.ts',
@@ -247,7 +247,7 @@ t.test('graceful close after a Temporal outage: nothing left running by the prob
   t.match(result.stdout, /closed cleanly/, 'it reached the end');
 });
 
-t.test('PostgreSQL ending the idle pooled connection (failover, restart): the API survives and is ready again', async (t) => {
+void t.test('PostgreSQL ending the idle pooled connection (failover, restart): the API survives and is ready again', async (t) => {
   // A separate process, because the failure mode is an unhandled 'error' event on the pool.
   const result = await runScript('test/helpers/foundation-pg-failover.ts', baseEnv(), 60_000);
   t.match(result.stdout, /^before 200$/m, 'ready before');

@@ -9,7 +9,7 @@ t.before(async () => {
 
 const who = (id: string, isAdmin = false) => ({ id, isAdmin });
 
-t.test('a sink that is down for part of a flow receives every alert once it is back', async (t) => {
+void t.test('a sink that is down for part of a flow receives every alert once it is back', async (t) => {
   const { account } = await h.createAccount({ policy: { reviewDue: 'PT1H' } });
   await h.sink.down();
   const created = await h.lifecycle.create(who(PEOPLE.requester), { accountId: account.id, scenario: 'federation_outage', justification: 'ADFS down', incidentRef: 'INC-7' });

@@ -32,7 +32,7 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-t.test('the credential value appears nowhere: workflow history, PostgreSQL, logs', async (t) => {
+void t.test('the credential value appears nowhere: workflow history, PostgreSQL, logs', async (t) => {
   const { account, secretValue } = await h.createAccount();
   const needles = [secretValue, Buffer.from(secretValue).toString('base64'), Buffer.from(secretValue).toString('hex')];
   const logs: string[] = [];

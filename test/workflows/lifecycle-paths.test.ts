@@ -30,7 +30,7 @@ const sealed = async (secretName: string) => {
   }
 };
 
-t.test('completed: two approvals, release, reveal, close by the requester, review', async (t) => {
+void t.test('completed: two approvals, release, reveal, close by the requester, review', async (t) => {
   const { account, secretValue } = await h.createAccount();
   t.ok(await sealed(account.secretName), 'Key Vault refuses the secret before release');
   const created = await h.lifecycle.create(alice, { accountId: account.id, ...ask });
@@ -80,7 +80,7 @@ t.test('completed: two approvals, release, reveal, close by the requester, revie
   await recordHistory(h.temporal, created.id, 'completed');
 });
 
-t.test('denied: one deny ends the request and the secret stays sealed', async (t) => {
+void t.test('denied: one deny ends the request and the secret stays sealed', async (t) => {
   const { account } = await h.createAccount();
   const created = await h.lifecycle.create(alice, { accountId: account.id, ...ask, scenario: 'drill' });
   await h.lifecycle.decide(bob, created.id, 'approve', null);
@@ -97,7 +97,7 @@ t.test('denied: one deny ends the request and the secret stays sealed', async (t
   await h.lifecycle.cancel(alice, next.id, 'cleanup');
 });
 
-t.test('expired: no decision before the approval timeout', async (t) => {
+void t.test('expired: no decision before the approval timeout', async (t) => {
   const { account } = await h.createAccount({ policy: { approvalTimeout: 'PT3S' } });
   const created = await h.lifecycle.create(alice, { accountId: account.id, ...ask });
   await h.lifecycle.decide(bob, created.id, 'approve', null);
@@ -110,7 +110,7 @@ t.test('expired: no decision before the approval timeout', async (t) => {
   await recordHistory(h.temporal, created.id, 'expired');
 });
 
-t.test('cancelled by the requester, and by an admin', async (t) => {
+void t.test('cancelled by the requester, and by an admin', async (t) => {
   const { account } = await h.createAccount();
   const first = await h.lifecycle.create(alice, { accountId: account.id, ...ask });
   const cancelled = await h.lifecycle.cancel(alice, first.id, 'lockout resolved itself');
@@ -126,7 +126,7 @@ t.test('cancelled by the requester, and by an admin', async (t) => {
   await recordHistory(h.temporal, second.id, 'cancelled-by-admin');
 });
 
-t.test('closed by the end of the release window: re-sealed on its own, review still demanded', async (t) => {
+void t.test('closed by the end of the release window: re-sealed on its own, review still demanded', async (t) => {
   const { account } = await h.createAccount({ policy: { releaseWindow: 'PT4S', reviewDue: 'PT1H' } });
   const created = await h.lifecycle.create(alice, { accountId: account.id, ...ask });
   await h.lifecycle.decide(bob, created.id, 'approve', null);
@@ -147,7 +147,7 @@ t.test('closed by the end of the release window: re-sealed on its own, review st
   await recordHistory(h.temporal, created.id, 'closed-by-window-end');
 });
 
-t.test('review overdue: reminders repeat until the review is recorded', async (t) => {
+void t.test('review overdue: reminders repeat until the review is recorded', async (t) => {
   const { account } = await h.createAccount({ policy: { releaseWindow: 'PT1H', reviewDue: 'PT2S', reviewReminder: 'PT2S' } });
   const created = await h.lifecycle.create(alice, { accountId: account.id, ...ask });
   await h.lifecycle.decide(bob, created.id, 'approve', null);

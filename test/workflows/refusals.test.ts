@@ -37,7 +37,7 @@ async function pending(): Promise<{ handle: WorkflowHandle; view: RequestView; a
 const decide = (handle: WorkflowHandle, actor: string, decision: 'approve' | 'deny' = 'approve') =>
   handle.executeUpdate(decideUpdate, { args: [{ actor, decision, comment: null }] });
 
-t.test('approve or deny', async (t) => {
+void t.test('approve or deny', async (t) => {
   const { handle } = await pending();
   await refusedBy(t, decide(handle, PEOPLE.requester), 'Forbidden', /requester/, 'the requester approving their own request');
   await refusedBy(t, decide(handle, PEOPLE.stranger), 'Forbidden', /approver/, 'a stranger approving');
@@ -52,7 +52,7 @@ t.test('approve or deny', async (t) => {
   await handle.executeUpdate(closeUpdate, { args: [{ actor: PEOPLE.requester, isAdmin: false, summary: 'x' }] });
 });
 
-t.test('cancel', async (t) => {
+void t.test('cancel', async (t) => {
   const { handle } = await pending();
   await refusedBy(t, handle.executeUpdate(cancelUpdate, { args: [{ actor: PEOPLE.approver1, isAdmin: false, reason: null }] }), 'Forbidden', /requester or an admin/, 'an approver cancelling');
   await refusedBy(t, handle.executeUpdate(cancelUpdate, { args: [{ actor: PEOPLE.stranger, isAdmin: false, reason: null }] }), 'Forbidden', /requester or an admin/, 'a stranger cancelling');
@@ -64,7 +64,7 @@ t.test('cancel', async (t) => {
   await refusedBy(t, handle.executeUpdate(cancelUpdate, { args: [{ actor: PEOPLE.requester, isAdmin: false, reason: null }] }), 'Conflict', /awaiting_review/, 'cancelling while awaiting review');
 });
 
-t.test('reveal', async (t) => {
+void t.test('reveal', async (t) => {
   const { handle } = await pending();
   const reveal = (actor: string) => handle.executeUpdate(authorizeRevealUpdate, { args: [{ actor }] });
   await refusedBy(t, reveal(PEOPLE.requester), 'Conflict', /pending_approval/, 'the requester revealing before release');
@@ -80,7 +80,7 @@ t.test('reveal', async (t) => {
   await refusedBy(t, reveal(PEOPLE.requester), 'Conflict', /awaiting_review/, 'the requester revealing after close');
 });
 
-t.test('close', async (t) => {
+void t.test('close', async (t) => {
   const { handle } = await pending();
   const close = (actor: string, isAdmin = false) => handle.executeUpdate(closeUpdate, { args: [{ actor, isAdmin, summary: 's' }] });
   await refusedBy(t, close(PEOPLE.requester), 'Conflict', /pending_approval/, 'closing before release');
@@ -93,7 +93,7 @@ t.test('close', async (t) => {
   await refusedBy(t, close(PEOPLE.requester), 'Conflict', /awaiting_review/, 'closing twice');
 });
 
-t.test('review', async (t) => {
+void t.test('review', async (t) => {
   const { handle } = await pending();
   const review = (actor: string) => handle.executeUpdate(reviewUpdate, { args: [{ actor, ...REVIEW }] });
   await refusedBy(t, review(PEOPLE.reviewer), 'Conflict', /pending_approval/, 'reviewing before use');
@@ -111,7 +111,7 @@ t.test('review', async (t) => {
   await t.rejects(h.lifecycle.review({ id: PEOPLE.reviewer, isAdmin: false }, handle.workflowId, REVIEW), { statusCode: 409, message: /completed/ } as unknown as Error, 'reviewing a completed request');
 });
 
-t.test('create: only a requester, one open request per account; refusals are audited', async (t) => {
+void t.test('create: only a requester, one open request per account; refusals are audited', async (t) => {
   const { account } = await h.createAccount();
   await t.rejects(h.lifecycle.create({ id: PEOPLE.approver1, isAdmin: false }, { accountId: account.id, scenario: 'other', justification: 'x', incidentRef: null }), { statusCode: 403 } as unknown as Error);
   const first = await h.lifecycle.create({ id: PEOPLE.requester, isAdmin: false }, { accountId: account.id, scenario: 'other', justification: 'x', incidentRef: null });

@@ -13,7 +13,7 @@ import { testStack } from '../helpers/stack-env';
  */
 const EXPECTED = ['cancelled-by-admin', 'closed-by-window-end', 'completed', 'denied', 'expired', 'reseal-failed-then-recovered', 'review-overdue-then-completed'];
 
-t.test('every recorded path replays deterministically', async (t) => {
+void t.test('every recorded path replays deterministically', async (t) => {
   const files = readdirSync(HISTORIES_DIR).filter((file) => file.endsWith('.binpb'));
   t.same(files.map((file) => file.replace(/\.binpb$/, '')).sort(), EXPECTED, 'a history for each path is committed');
   const stack = await testStack();

@@ -11,7 +11,7 @@ t.before(async () => {
 
 const who = (id: string) => ({ id, isAdmin: false });
 
-t.test('a failing re-seal raises the critical alert and keeps retrying until it holds', async (t) => {
+void t.test('a failing re-seal raises the critical alert and keeps retrying until it holds', async (t) => {
   const { account } = await h.createAccount({ policy: { reviewDue: 'PT1H' } });
   const created = await h.lifecycle.create(who(PEOPLE.requester), { accountId: account.id, scenario: 'drill', justification: 'quarterly drill', incidentRef: null });
   await h.lifecycle.decide(who(PEOPLE.approver1), created.id, 'approve', null);

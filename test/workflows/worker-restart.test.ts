@@ -11,7 +11,7 @@ t.before(async () => {
 
 const who = (id: string) => ({ id, isAdmin: false });
 
-t.test('the worker is killed during a release and started again: the window still ends on time', async (t) => {
+void t.test('the worker is killed during a release and started again: the window still ends on time', async (t) => {
   const { account } = await h.createAccount({ policy: { releaseWindow: 'PT10S', reviewDue: 'PT3S', reviewReminder: 'PT1H' } });
   const output: string[] = [];
   const first = spawnWorker(h, output);

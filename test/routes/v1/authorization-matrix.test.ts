@@ -126,7 +126,7 @@ async function requestIn(state: State): Promise<{ id: string; accountId: string 
 
 t.jobs = 4;
 for (const state of STATES) {
-  t.test(`state ${state}`, async (t) => {
+  void t.test(`state ${state}`, async (t) => {
     const { id, accountId } = await requestIn(state);
     const before = await api.h.requests.get(api.h.pool, id);
     let refused = 0;
@@ -161,7 +161,7 @@ for (const state of STATES) {
   });
 }
 
-t.test('membership is checked as it is now: a removed approver or requester can no longer act', async (t) => {
+void t.test('membership is checked as it is now: a removed approver or requester can no longer act', async (t) => {
   const { id, accountId } = await requestIn('pending_approval');
   const patch = await api.call('PATCH', `/v1/accounts/${accountId}`, { as: PEOPLE.admin, roles: ['BreakGlass.Admin'], body: { approvers: [PEOPLE.approver2, PEOPLE.approver3] } });
   t.equal(patch.status, 200);

@@ -33,7 +33,7 @@ async function registerAccount(policy: Record<string, unknown> = {}) {
   return { res, secretName, value, accountId: `acct-${n}` };
 }
 
-t.test('the whole lifecycle through the API alone', async (t) => {
+void t.test('the whole lifecycle through the API alone', async (t) => {
   const { res, value, accountId } = await registerAccount();
   t.equal(res.status, 201, 'admin registers the account');
   t.equal(res.body.policy.requiredApprovals, 2, 'policy defaults filled in');
