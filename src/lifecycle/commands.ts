@@ -27,6 +27,10 @@ import { mayCancel, mayClose, mayCreate, mayDecide, mayReveal, mayReview, type A
 import { isSecretDisabledError } from '../keyvault/secret-client';
 import { NotFoundError, RefusedError } from './errors';
 
+const START_DEADLINE_MS = 8_000;
+// Long enough for the workflow to settle an accepted update (it waits up to 10 s for the resulting state).
+const UPDATE_DEADLINE_MS = 25_000;
+
 export interface LifecycleDeps {
   pool: Pool;
   temporal: Client;
@@ -86,7 +90,7 @@ export function createLifecycle(deps: LifecycleDeps) {
   /** Runs a workflow update; a validator's refusal or a finished workflow becomes an audited RefusedError. */
   async function update<T>(actor: Actor, action: string, view: RequestView, run: () => Promise<T>): Promise<T> {
     try {
-      return await run();
+      return await within(UPDATE_DEADLINE_MS, run);
     } catch (error) {
       const target = { requestId: view.id, accountId: view.accountId };
       if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
@@ -103,6 +107,8 @@ export function createLifecycle(deps: LifecycleDeps) {
   }
 
   const handle = (requestId: string) => temporal.workflow.getHandle(requestId);
+  // A person waiting on a lifecycle call gets an answer (or a 503 naming Temporal) in bounded time.
+  const within = <T>(ms: number, work: () => Promise<T>) => temporal.withDeadline(Date.now() + ms, work);
 
   /** Membership is checked against the account as it is now: a requester removed mid-flight can no longer act. */
   const stillRequester = (account: Account, actor: Actor): Refusal | null =>
@@ -136,13 +142,15 @@ export function createLifecycle(deps: LifecycleDeps) {
         throw error;
       }
       try {
-        await temporal.workflow.start(WORKFLOW_TYPE, {
-          workflowId: view.id,
-          taskQueue: deps.taskQueue,
-          args: [workflowInput],
-          workflowIdConflictPolicy: 'FAIL',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        });
+        await within(START_DEADLINE_MS, () =>
+          temporal.workflow.start(WORKFLOW_TYPE, {
+            workflowId: view.id,
+            taskQueue: deps.taskQueue,
+            args: [workflowInput],
+            workflowIdConflictPolicy: 'FAIL',
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          }),
+        );
       } catch (error) {
         await requests.remove(pool, view.id);
         if (error instanceof WorkflowExecutionAlreadyStartedError) throw new RefusedError(REFUSAL.conflict, `request ${view.id} already exists`);
