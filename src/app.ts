@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zod';
 import type { AppDeps } from './app-deps';
 import { authPlugin } from './plugins/app/auth';
-import { errorsPlugin } from './plugins/app/errors';
+import { errorsPlugin, frameworkErrors } from './plugins/app/errors';
 import { rateLimitPlugin } from './plugins/external/rate-limit';
 import { swaggerPlugin } from './plugins/external/swagger';
 import { healthRoutes } from './routes/health';
@@ -23,7 +23,10 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     bodyLimit: 64 * 1024,
     trustProxy: false,
     ajv: { customOptions: { removeAdditional: false } },
+    frameworkErrors,
   });
+  // JSON only: anything else is 415, not a parse attempt.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

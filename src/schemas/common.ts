@@ -28,7 +28,7 @@ export const problemSchema = z
     detail: z.string(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
     currentStatus: z.string().optional(),
-    dependency: z.enum(['postgres', 'temporal', 'keyvault']).optional(),
+    dependency: z.enum(['postgres', 'temporal', 'keyvault', 'identity']).optional(),
     dependencies: z.array(z.object({ name: z.string(), ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() })).optional(),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });

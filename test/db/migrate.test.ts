@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync, appendFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { migrate, MIGRATIONS_DIR } from '../../src/db/migrate';
+import { loadMigrations, migrate, MIGRATIONS_DIR } from '../../src/db/migrate';
 import { createPool, type Pool } from '../../src/db/pool';
 import { lines, runScript } from '../helpers/foundation-process';
 import { testStack } from '../helpers/stack-env';
@@ -14,8 +14,11 @@ import { testStack } from '../helpers/stack-env';
  * and refusing a database whose applied migrations were edited or are newer than the code.
  */
 
-const EXPECTED = ['001.accounts', '002.requests', '003.audit'];
-const TABLES = ['accounts', 'audit_events', 'audit_head', 'requests', 'schema_migrations'];
+// Derived from the real migration files, so adding one does not break these tests.
+const REAL = loadMigrations();
+const EXPECTED = REAL.map((m) => `${String(m.version).padStart(3, '0')}.${m.name}`);
+const NEXT = String(REAL.length + 1).padStart(3, '0');
+const TABLES = ['accounts', 'audit_events', 'audit_head', 'idempotency_keys', 'requests', 'schema_migrations'];
 
 let databaseUrl: string;
 const schemas = new Set<string>();
@@ -86,7 +89,7 @@ void t.test('first run applies 001..003 in order and creates the tables; a secon
   const pool = poolFor(schema);
   const first = await migrate(pool, { schema });
   t.same(first.applied, EXPECTED, 'all three applied, in order');
-  t.equal(first.current, 3);
+  t.equal(first.current, REAL.length);
   t.same(await tablesOf(schema), TABLES, 'accounts, requests, audit_events, audit_head, schema_migrations exist in the schema');
   t.same(await recorded(schema), [
     { version: 1, name: 'accounts' },
@@ -98,7 +101,7 @@ void t.test('first run applies 001..003 in order and creates the tables; a secon
 
   const second = await migrate(pool, { schema });
   t.same(second.applied, [], 'second run applies nothing');
-  t.equal(second.current, 3);
+  t.equal(second.current, REAL.length);
   t.equal((await recorded(schema)).length, 3, 'still one row per migration');
 });
 
@@ -144,17 +147,13 @@ void t.test('a failing migration is named, rolled back whole, and leaves the ear
   const pool = poolFor(schema);
   const broken = migrationsDir({
     // The first statement is valid: it must be rolled back with the broken second one.
-    '004.do.broken.sql': 'CREATE TABLE half_done (id integer);\nCREATE TABLE broken (id integer,, oops);\n',
+    [`${NEXT}.do.broken.sql`]: 'CREATE TABLE half_done (id integer);\nCREATE TABLE broken (id integer,, oops);\n',
   });
-  const message = await rejects(t, migrate(pool, { schema, dir: broken }), /\b004\b/, 'broken 004 rejects naming 004');
+  const message = await rejects(t, migrate(pool, { schema, dir: broken }), new RegExp(`\\b${NEXT}\\b`), 'a broken migration rejects naming its number');
   t.match(message, /broken/, 'the message names the migration file');
   t.match(message, /syntax error/, 'and carries the database reason');
-  t.same(await recorded(schema), [
-    { version: 1, name: 'accounts' },
-    { version: 2, name: 'requests' },
-    { version: 3, name: 'audit' },
-  ], '001-003 applied and recorded, 004 not recorded');
-  t.same(await tablesOf(schema), TABLES, 'no table of 004 exists (half_done was rolled back)');
+  t.same(await recorded(schema), REAL.map((m) => ({ version: m.version, name: m.name })), 'the real migrations applied and recorded, the broken one not');
+  t.same(await tablesOf(schema), TABLES, 'no table of the broken migration exists (half_done was rolled back)');
 
   // The advisory lock was released: another connection can migrate right away.
   const other = poolFor(schema, 1);
@@ -165,14 +164,14 @@ void t.test('a failing migration is named, rolled back whole, and leaves the ear
   t.same(again.applied, [], 'with the real migrations nothing is pending');
 
   // Fixing 004 applies exactly 004.
-  const fixed = migrationsDir({ '004.do.broken.sql': 'CREATE TABLE fixed_up (id integer PRIMARY KEY);\n' });
+  const fixed = migrationsDir({ [`${NEXT}.do.broken.sql`]: 'CREATE TABLE fixed_up (id integer PRIMARY KEY);\n' });
   const result = await migrate(pool, { schema, dir: fixed });
-  t.same(result.applied, ['004.broken'], 'the fixed 004 applies alone');
+  t.same(result.applied, [`${NEXT}.broken`], 'the fixed migration applies alone');
   t.equal(result.current, 4);
-  t.ok((await tablesOf(schema)).includes('fixed_up'), '004 created its table in the schema');
+  t.ok((await tablesOf(schema)).includes('fixed_up'), 'the fixed migration created its table in the schema');
 
   // An older build (without 004) refuses the newer database.
-  await rejects(t, migrate(pool, { schema }), /migration 4 \(broken\).*does not know/, 'older code refuses a newer database');
+  await rejects(t, migrate(pool, { schema }), new RegExp(`migration ${REAL.length + 1} \\(broken\\).*does not know`), 'older code refuses a newer database');
 });
 
 void t.test('an applied migration that was edited is refused', async (t) => {

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from '@fastify/type-provider-zod';
 import { DependencyError, NotFoundError, RefusedError } from '../../lifecycle/errors';
-import { UnauthenticatedError } from './auth';
+import { SigningKeysUnavailableError, UnauthenticatedError } from './auth';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -11,6 +11,7 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   409: 'Conflict',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
@@ -23,6 +24,39 @@ export function sendProblem(reply: FastifyReply, status: number, detail: string,
     .code(status)
     .type('application/problem+json')
     .send({ type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, ...extra });
+}
+
+const REALM = 'breakglass';
+
+/** Header values must stay printable ASCII (Node throws on others) and must not break out of the quoted string. */
+function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7E]|["\\]/g, '?').slice(0, 200);
+}
+
+/** Fastify's own body errors, described by the field they concern. */
+const BODY_ERRORS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'is not valid JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'is empty but content-type is application/json',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'must be sent as application/json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'length does not match content-length',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'is larger than the 64 KiB limit',
+};
+
+interface ValidationIssue {
+  instancePath?: string;
+  message?: string;
+  keyword?: string;
+  params?: { keys?: unknown };
+}
+
+/** One entry per failing field: `body.policy.requiredApprovals`; unknown keys each name themselves. */
+function fieldErrors(context: string, issue: ValidationIssue): Array<{ path: string; message: string }> {
+  const segments = (issue.instancePath ?? '').split('/').filter(Boolean);
+  const base = [context, ...segments].join('.');
+  if (issue.keyword === 'unrecognized_keys' && Array.isArray(issue.params?.keys) && issue.params.keys.length) {
+    return issue.params.keys.map((key) => ({ path: `${base}.${String(key)}`, message: 'is not a known property' }));
+  }
+  return [{ path: base, message: issue.message ?? 'is invalid' }];
 }
 
 /** Which dependency an infrastructure error came from, so a 503 can name it. */
@@ -40,21 +74,41 @@ function dependencyOf(error: unknown): DependencyError | null {
   return null;
 }
 
+/**
+ * For Fastify's `frameworkErrors` option (router errors raised before any route or hook runs:
+ * a malformed URL encoding, a path parameter over `maxParamLength`), so they are problem+json too.
+ * Wire it in the Fastify constructor: `Fastify({ ..., frameworkErrors })`.
+ */
+export function frameworkErrors(error: FastifyError, _request: unknown, reply: FastifyReply) {
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is too long' : error.code === 'FST_ERR_BAD_URL' ? 'the URL is not validly encoded' : 'the request could not be routed';
+  return sendProblem(reply, status, detail);
+}
+
 /** One place maps errors to problem responses; nothing internal (stack, SQL, hosts) reaches a client. */
 export const errorsPlugin = fp(
   async (app) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (hasZodFastifySchemaValidationErrors(error)) {
-        const errors = error.validation.map((issue) => {
-          const path = `${error.validationContext ?? 'body'}${issue.instancePath ? issue.instancePath.replace(/\//g, '.') : ''}`;
-          return { path, message: issue.message ?? 'is invalid' };
-        });
+        const errors = error.validation.flatMap((issue) => fieldErrors(error.validationContext ?? 'body', issue));
         return sendProblem(reply, 400, errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
       }
       if (error instanceof UnauthenticatedError) {
-        void reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${error.message.replace(/"/g, "'")}"`);
+        // RFC 6750 §3: no error code when the request carried no credentials; the description
+        // may echo token content, so only printable ASCII without quotes reaches the header.
+        const challenge = error.missing ? `Bearer realm="${REALM}"` : `Bearer realm="${REALM}", error="invalid_token", error_description="${headerSafe(error.message)}"`;
+        void reply.header('www-authenticate', challenge);
         return sendProblem(reply, 401, error.message);
       }
+      if (error instanceof SigningKeysUnavailableError) {
+        request.log.error('identity provider signing keys unavailable');
+        return sendProblem(reply, 503, error.message, { dependency: 'identity' });
+      }
+      if (error.name === 'BadCursorError') {
+        return sendProblem(reply, 400, `querystring.cursor: ${error.message}`, { errors: [{ path: 'querystring.cursor', message: error.message }] });
+      }
+      const bodyProblem = BODY_ERRORS[error.code];
+      if (bodyProblem) return sendProblem(reply, error.statusCode ?? 400, `body: ${bodyProblem}`, { errors: [{ path: 'body', message: bodyProblem }] });
       if (error instanceof RefusedError) return sendProblem(reply, error.statusCode, error.reason, error.currentStatus ? { currentStatus: error.currentStatus } : {});
       if (error instanceof NotFoundError) return sendProblem(reply, 404, error.message);
       if (error.statusCode === 429) return sendProblem(reply, 429, error.message || 'rate limit exceeded; try again later');
