@@ -6,6 +6,7 @@ import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKey, serveDevJwks } from '../d
 import {
   isAlive,
   killAllServices,
+  processInfo,
   portIsFree,
   processStartTime,
   runningServices,
@@ -17,9 +18,17 @@ import {
   type ServiceRecord,
 } from '../devstack/processes';
 import { temporalUiUrl } from '../devstack/temporal';
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { parseConfig, ConfigError } from '../src/config';
 import { createPool } from '../src/db/pool';
 import { migrate } from '../src/db/migrate';
+import { DEMO, seedDemoAccount } from '../src/accounts/seed-demo';
+import { createAuditRepository } from '../src/audit/audit-repository';
+import { createAccountsRepository } from '../src/db/accounts-repository';
+import { createSecretClient, primeSecretClient } from '../src/keyvault/secret-client';
+import type { Config } from '../src/config';
+import type { Pool } from '../src/db/pool';
 
 /**
  * Dev all-in-one: start whichever of PostgreSQL, Temporal and Key Vault is not configured
@@ -111,6 +120,7 @@ function serviceOutput(name: string): (line: string) => void {
   return (line: string) => {
     if (VERBOSE) return log(`[${name}] ${line}`);
     if (stopping) return; // a service's own shutdown chatter says nothing the stop lines don't
+    if (/^breakglass worker ready\b/.test(line)) return; // the ready lines say so
     if (line.startsWith('breakglass')) {
       keepEntry = true; // the process's own plain lines ("breakglass api: …")
       return log(`[${name}] ${line}`);
@@ -175,7 +185,54 @@ function onSignal(signal: NodeJS.Signals): void {
   process.exit(130);
 }
 
+/**
+ * `npm run dev` puts npm (and the tsx CLI) between the terminal and this process, in the same
+ * process group. npm dies of a SIGTERM sent to it alone without passing it on, which would leave
+ * this process and everything it started running. So when one of those launchers goes away,
+ * this stops too. (Started directly, this process leads its group and there is nothing to watch.)
+ */
+function watchLaunchers(): void {
+  const own = processInfo(process.pid);
+  if (!own) return; // no /proc
+  const launchers: Array<{ pid: number; startTime: string }> = [];
+  for (let pid = process.ppid; pid > 1; ) {
+    const info = processInfo(pid);
+    if (!info || info.pgid !== own.pgid) break;
+    launchers.push({ pid, startTime: info.startTime });
+    pid = info.ppid;
+  }
+  if (!launchers.length) return;
+  setInterval(() => {
+    if (stopping || launchers.every((launcher) => isAlive(launcher.pid, launcher.startTime))) return;
+    log('the command that started dev mode has gone away');
+    void stopAll(0);
+  }, 1_000).unref();
+}
+
+// ---------- Demo account ----------
+
+/** A demo account (requester alice, approvers bob and carol, reviewer erin) so the README walk-through works at once. */
+async function seedDemo(config: Config, pool: Pool): Promise<void> {
+  const secrets = createSecretClient(config);
+  await primeSecretClient(secrets);
+  const seeded = await seedDemoAccount({ pool, secrets, accounts: createAccountsRepository(), audit: createAuditRepository() });
+  log(`demo account "${DEMO.accountId}": ${seeded ? 'created' : 'present'} (requester ${DEMO.requester}, approvers ${DEMO.approvers.join(' and ')}, reviewer ${DEMO.reviewer})`);
+}
+
 // ---------- Start ----------
+
+/**
+ * Whether the worker with this pid polls the task queue (its default identity is pid@host).
+ * Pollers of an earlier run stay listed for a while, so any poller would not do.
+ */
+async function workerPolls(connection: Connection, namespace: string, taskQueue: string, workerPid: number): Promise<boolean> {
+  const { pollers } = await connection.workflowService.describeTaskQueue({
+    namespace,
+    taskQueue: { name: taskQueue },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  });
+  return (pollers ?? []).some((poller) => poller.identity?.startsWith(`${workerPid}@`));
+}
 
 function describeUrl(raw: string): string {
   try {
@@ -191,6 +248,7 @@ async function main(): Promise<void> {
   // A closed terminal (SIGHUP) must not turn the stop into a crash on the next output line.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+  watchLaunchers();
 
   // Leftovers of a crashed run go first: its API may be what holds the port.
   await claimDataDir();
@@ -235,6 +293,7 @@ async function main(): Promise<void> {
   try {
     const migrated = await migrate(pool, { schema: config.DATABASE_SCHEMA });
     log(migrated.applied.length ? `migrations applied: ${migrated.applied.join(', ')}` : 'migrations: up to date');
+    if (process.env.BREAKGLASS_DEMO !== 'off') await seedDemo(config, pool);
   } finally {
     await pool.end();
   }
@@ -256,7 +315,17 @@ async function main(): Promise<void> {
   writeRunRecord();
 
   const apiUrl = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
-  await waitFor('the API', async () => (await fetch(`${apiUrl}/readyz`, { signal: AbortSignal.timeout(5_000) })).ok, 120_000);
+  // Ready means both: the API answers /readyz, and the worker polls its task queue (it bundles the workflows first).
+  const temporalClient = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: 5_000 });
+  try {
+    const workerPid = children[0]!.pid!;
+    await Promise.all([
+      waitFor('the API', async () => (await fetch(`${apiUrl}/readyz`, { signal: AbortSignal.timeout(5_000) })).ok, 120_000),
+      waitFor('the worker', () => workerPolls(temporalClient, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE, workerPid), 120_000),
+    ]);
+  } finally {
+    await temporalClient.close().catch(() => {});
+  }
   if (stopping) return;
 
   const temporalUi = temporalUiUrl(config.TEMPORAL_ADDRESS);
@@ -267,7 +336,7 @@ async function main(): Promise<void> {
   log(
     [
       `breakglass dev ready in ${((Date.now() - started) / 1000).toFixed(1)} s: API ${apiUrl} (docs ${apiUrl}/docs)`,
-      `  Temporal   ${config.TEMPORAL_ADDRESS}${yours('TEMPORAL_ADDRESS')}${temporalUi ? `  UI ${temporalUi}` : ''}`,
+      `  Temporal   ${config.TEMPORAL_ADDRESS}${yours('TEMPORAL_ADDRESS')}${temporalUi ? `  UI ${temporalUi}` : ''}  (worker on task queue ${config.TEMPORAL_TASK_QUEUE})`,
       `  Key Vault  ${config.KEYVAULT_URL}${yours('KEYVAULT_URL')}`,
       `  Postgres   ${describeUrl(config.DATABASE_URL)}${yours('DATABASE_URL')}`,
       `  Token      ${token}`,

@@ -56,8 +56,8 @@ t.teardown(() => {
   for (const dir of dirs) if (/^\/var\/tmp\/breakglass-pg-[0-9a-f]+\/data$/.test(dir)) rmSync(join(dir, '..'), { recursive: true, force: true });
 });
 
-function start(port: number): DevRun {
-  const run = new DevRun(dataDir, port);
+function start(port: number, via: 'node' | 'npm' = 'node'): DevRun {
+  const run = new DevRun(dataDir, port, { via });
   runs.push(run);
   return run;
 }
@@ -134,6 +134,7 @@ void t.test('cold start in a fresh data dir: ready, then Ctrl-C stops everything
   }
   t.match(endpoints.keyVaultUrl, /^https:\/\/(127\.0\.0\.1|localhost):\d+/, 'the Key Vault URL');
   t.match(run.stdout, /npm run token -- <principal> \[--role BreakGlass\.Admin\]/, 'how to get a dev token');
+  t.match(run.stdout, /worker on task queue breakglass/, 'ready includes the worker polling its task queue');
   t.ok(run.stdout.split('\n').length < 20, `the output is short (${run.stdout.split('\n').length} lines)`);
   t.ok(existsSync(join(dataDir, 'temporal', 'temporal.sqlite')), 'Temporal keeps its SQLite file in the data dir');
   t.ok(existsSync(join(dataDir, 'postgres', 'PG_VERSION')), 'the PostgreSQL cluster is in the data dir');
@@ -184,6 +185,21 @@ void t.test('a stale postmaster.pid naming a live, unrelated process does not st
   const endpoints = await waitReady(t, run, WARM_READY_MS);
   const tree = checkTree(t, run);
   await stopWith(t, run, 'SIGTERM');
+  await assertNothingLeft(t, tree, endpoints);
+});
+
+void t.test('npm run dev: a SIGTERM to npm alone still stops everything', async (t) => {
+  // npm dies of it without passing it on; dev mode notices its launcher is gone.
+  const run = start(await freePort(), 'npm');
+  const endpoints = await waitReady(t, run, WARM_READY_MS);
+  const tree = processTree(run.pid);
+  seen.push(...tree);
+  t.ok(tree.some((proc) => proc.argv.some((arg) => arg.endsWith('scripts/dev.ts'))), 'dev mode runs under npm');
+  run.signal('SIGTERM');
+  await run.waitForExit(STOP_MS);
+  const deadline = Date.now() + STOP_MS;
+  while (stillAlive(tree).length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  t.match(run.stdout, /the command that started dev mode has gone away/, 'it says why it stops');
   await assertNothingLeft(t, tree, endpoints);
 });
 

@@ -12,14 +12,17 @@ import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
 
-/** Variables that would make dev mode use something other than what it provisions itself. */
-const STRIPPED = /^(DATABASE_|TEMPORAL_|KEYVAULT_|AUTH_|PORT$|HOST$|NODE_OPTIONS$|NODE_ENV$|BREAKGLASS_|TAP|LOG_LEVEL$|ALERT_WEBHOOK_URLS$)/;
+/**
+ * Configuration that would make dev mode use something other than what it provisions itself,
+ * and what the test runner or tap set for themselves. Provisioning settings (TEMPORAL_CLI,
+ * BREAKGLASS_CACHE_DIR, BREAKGLASS_KEYVAULT, LOWKEY_VAULT_JAR, JAVA_HOME…) are kept.
+ */
+const STRIPPED =
+  /^(DATABASE_|TEMPORAL_(ADDRESS|NAMESPACE|TASK_QUEUE)$|KEYVAULT_|AUTH_|PORT$|HOST$|NODE_OPTIONS$|NODE_ENV$|LOG_LEVEL$|ALERT_WEBHOOK_URLS$|BREAKGLASS_(DATA_DIR|TEST_STACK|DEV_VERBOSE|WORKFLOW_BUNDLE)$|TAP)/;
 
 export function devEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!STRIPPED.test(key) && value !== undefined) env[key] = value;
-  // Tools are still found in the machine's cache (BREAKGLASS_CACHE_DIR is kept if the run set one).
-  if (process.env.BREAKGLASS_CACHE_DIR) env.BREAKGLASS_CACHE_DIR = process.env.BREAKGLASS_CACHE_DIR;
   return { ...env, BREAKGLASS_DATA_DIR: dataDir, PORT: String(port) };
 }
 
@@ -48,10 +51,12 @@ export class DevRun {
   private signalledAt = 0;
   private readonly started = Date.now();
 
-  constructor(dataDir: string, port: number, extraEnv: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts'], {
+  /** `via: 'npm'` runs `npm run dev` (npm, a shell and the tsx CLI in front of dev mode) instead. */
+  constructor(dataDir: string, port: number, options: { via?: 'node' | 'npm'; env?: NodeJS.ProcessEnv } = {}) {
+    const [command, args] = options.via === 'npm' ? ['npm', ['run', '--silent', 'dev']] : [process.execPath, ['--import', 'tsx', 'scripts/dev.ts']];
+    this.child = spawn(command, args, {
       cwd: ROOT,
-      env: { ...devEnv(dataDir, port), ...extraEnv },
+      env: { ...devEnv(dataDir, port), ...options.env },
       detached: true, // its own process group, like a terminal's foreground job
       stdio: ['ignore', 'pipe', 'pipe'],
     });
