@@ -45,8 +45,8 @@ export const requestRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
       if (!key) return reply.code(201).send(await deps.lifecycle.create(request.principal, body));
 
       const bodyHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
-      const claim = await idempotency.claim(deps.pool, request.principal.id, key, bodyHash);
-      if (claim.owner) {
+      // The holder of the key creates and records the request; if it fails it lets the key go.
+      const createAsOwner = async () => {
         try {
           const created = await deps.lifecycle.create(request.principal, body);
           await idempotency.complete(deps.pool, request.principal.id, key, created.id);
@@ -55,7 +55,9 @@ export const requestRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
           await idempotency.release(deps.pool, request.principal.id, key);
           throw error;
         }
-      }
+      };
+      const claim = await idempotency.claim(deps.pool, request.principal.id, key, bodyHash);
+      if (claim.owner) return createAsOwner();
       if (claim.bodyHash !== bodyHash) throw Object.assign(new RefusedError('Conflict', 'this Idempotency-Key was already used with a different body'), { statusCode: 422 });
       // A concurrent first attempt may still be creating: wait for its result.
       const deadline = Date.now() + IDEMPOTENCY_WAIT_MS;
@@ -63,17 +65,8 @@ export const requestRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
       while (!requestId && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         const again = await idempotency.claim(deps.pool, request.principal.id, key, bodyHash);
-        if (again.owner) {
-          // The first attempt failed and let the key go; this one creates.
-          try {
-            const created = await deps.lifecycle.create(request.principal, body);
-            await idempotency.complete(deps.pool, request.principal.id, key, created.id);
-            return reply.code(201).send(created);
-          } catch (error) {
-            await idempotency.release(deps.pool, request.principal.id, key);
-            throw error;
-          }
-        }
+        // The first attempt failed and let the key go; this one creates.
+        if (again.owner) return createAsOwner();
         requestId = again.requestId;
       }
       if (!requestId) throw new RefusedError('Conflict', 'a request with this Idempotency-Key is still being created; retry shortly');
