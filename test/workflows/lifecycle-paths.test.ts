@@ -154,9 +154,14 @@ void t.test('review overdue: reminders repeat until the review is recorded', asy
   await h.lifecycle.decide(carol, created.id, 'approve', null);
   await h.lifecycle.close(alice, created.id, 'done');
   await eventually('two overdue reminders', () => h.sink.types(created.id).filter((type) => type === 'review.overdue').length >= 2, 20_000);
-  const view = await h.requests.get(h.pool, created.id);
-  t.equal(view?.status, 'awaiting_review', 'still waiting for the review');
-  t.ok(view!.timeline.filter((entry) => entry.action === 'review.overdue').length >= 2, 'each reminder is on the timeline and audited');
+  // Alerts go out beside the audit write, so the read model may trail the sink by a moment.
+  const view = await eventually('two reminders on the timeline', async () => {
+    const current = await h.requests.get(h.pool, created.id);
+    return (current?.timeline.filter((entry) => entry.action === 'review.overdue').length ?? 0) >= 2 ? current! : undefined;
+  }, 10_000);
+  t.equal(view.status, 'awaiting_review', 'still waiting for the review');
+  const audited = await h.audit.list(h.pool, { requestId: created.id, limit: 100 });
+  t.ok(audited.filter((event) => event.action === 'review.overdue').length >= 2, 'each reminder is on the timeline and audited');
   const done = await h.lifecycle.review(erin, created.id, REVIEW);
   t.equal(done.status, 'completed');
   const countAtEnd = h.sink.types(created.id).filter((type) => type === 'review.overdue').length;
