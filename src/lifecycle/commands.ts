@@ -48,6 +48,12 @@ export interface CreateRequestInput {
   incidentRef: string | null;
 }
 
+/** A request and its account as the caller already read them (the API checks visibility first). */
+export interface Loaded {
+  view: RequestView;
+  account: Account;
+}
+
 export interface Revealed {
   value: string;
   version: string;
@@ -159,8 +165,8 @@ export function createLifecycle(deps: LifecycleDeps) {
       return view;
     },
 
-    async decide(actor: Actor, requestId: string, decision: 'approve' | 'deny', comment: string | null): Promise<RequestView> {
-      const { view, account } = await load(requestId);
+    async decide(actor: Actor, requestId: string, decision: 'approve' | 'deny', comment: string | null, loaded?: Loaded): Promise<RequestView> {
+      const { view, account } = loaded ?? (await load(requestId));
       const action = decision === 'approve' ? 'request.approve' : 'request.deny';
       const refusal = mayDecide(view, account, actor);
       if (refusal) return refuse(actor, action, refusal, { requestId, accountId: view.accountId, status: view.status });
@@ -170,8 +176,8 @@ export function createLifecycle(deps: LifecycleDeps) {
       );
     },
 
-    async cancel(actor: Actor, requestId: string, reason: string | null): Promise<RequestView> {
-      const { view, account } = await load(requestId);
+    async cancel(actor: Actor, requestId: string, reason: string | null, loaded?: Loaded): Promise<RequestView> {
+      const { view, account } = loaded ?? (await load(requestId));
       const refusal = mayCancel(view, actor) ?? stillRequester(account, actor);
       if (refusal) return refuse(actor, 'request.cancel', refusal, { requestId, accountId: view.accountId, status: view.status });
       return update(actor, 'request.cancel', view, () =>
@@ -180,8 +186,8 @@ export function createLifecycle(deps: LifecycleDeps) {
     },
 
     /** The workflow authorises (and audits) the reveal first; only then is Key Vault read, here in the API process. */
-    async reveal(actor: Actor, requestId: string): Promise<Revealed> {
-      const { view, account } = await load(requestId);
+    async reveal(actor: Actor, requestId: string, loaded?: Loaded): Promise<Revealed> {
+      const { view, account } = loaded ?? (await load(requestId));
       const refusal = mayReveal(view, actor, Date.now()) ?? stillRequester(account, { ...actor, isAdmin: false });
       if (refusal) return refuse(actor, 'credential.reveal', refusal, { requestId, accountId: view.accountId, status: view.status });
       const grant = await update(actor, 'credential.reveal', view, () =>
@@ -199,8 +205,8 @@ export function createLifecycle(deps: LifecycleDeps) {
       }
     },
 
-    async close(actor: Actor, requestId: string, summary: string): Promise<RequestView> {
-      const { view, account } = await load(requestId);
+    async close(actor: Actor, requestId: string, summary: string, loaded?: Loaded): Promise<RequestView> {
+      const { view, account } = loaded ?? (await load(requestId));
       const refusal = mayClose(view, actor) ?? stillRequester(account, actor);
       if (refusal) return refuse(actor, 'session.close', refusal, { requestId, accountId: view.accountId, status: view.status });
       return update(actor, 'session.close', view, () =>
@@ -208,8 +214,8 @@ export function createLifecycle(deps: LifecycleDeps) {
       );
     },
 
-    async review(actor: Actor, requestId: string, review: Omit<ReviewArgs, 'actor'>): Promise<RequestView> {
-      const { view, account } = await load(requestId);
+    async review(actor: Actor, requestId: string, review: Omit<ReviewArgs, 'actor'>, loaded?: Loaded): Promise<RequestView> {
+      const { view, account } = loaded ?? (await load(requestId));
       const refusal = mayReview(view, account, actor);
       if (refusal) return refuse(actor, 'review', refusal, { requestId, accountId: view.accountId, status: view.status });
       return update(actor, 'review', view, () =>

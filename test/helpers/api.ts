@@ -8,7 +8,7 @@ import { createAppDeps } from '../../src/app-deps';
 import { parseConfig } from '../../src/config';
 import { loggerOptions } from '../../src/logging';
 import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKey, mintDevToken, serveDevJwks } from '../../devstack/dev-identity';
-import { setupHarness, type Harness } from './harness';
+import { harnessEnv, setupHarness, type Harness } from './harness';
 
 export interface ApiHarness {
   h: Harness;
@@ -31,16 +31,7 @@ export async function setupApi(t: Teardown, options: { env?: Record<string, stri
   const key = await loadOrCreateDevKey(mkdtempSync(join(tmpdir(), 'bg-idp-')));
   const jwks = await serveDevJwks(key);
   const config = parseConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'info',
-    DATABASE_URL: h.stack.env.DATABASE_URL,
-    DATABASE_SCHEMA: h.schema,
-    TEMPORAL_ADDRESS: h.stack.env.TEMPORAL_ADDRESS,
-    TEMPORAL_TASK_QUEUE: h.taskQueue,
-    KEYVAULT_URL: h.stack.env.KEYVAULT_URL,
-    KEYVAULT_CA_CERT: h.stack.env.KEYVAULT_CA_CERT,
-    KEYVAULT_CREDENTIAL: 'emulator',
-    KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
+    ...harnessEnv(h),
     AUTH_ISSUER: DEV_ISSUER,
     AUTH_AUDIENCE: DEV_AUDIENCE,
     AUTH_JWKS_URL: jwks.url,

@@ -60,6 +60,22 @@ export interface Harness {
   startWorker(): Promise<{ stop(): Promise<void> }>;
 }
 
+/** The configuration environment of this harness's isolated world, for an API or worker built on it. */
+export function harnessEnv(h: Pick<Harness, 'stack' | 'schema' | 'taskQueue'>): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: h.stack.env.DATABASE_URL,
+    DATABASE_SCHEMA: h.schema,
+    TEMPORAL_ADDRESS: h.stack.env.TEMPORAL_ADDRESS,
+    TEMPORAL_TASK_QUEUE: h.taskQueue,
+    KEYVAULT_URL: h.stack.env.KEYVAULT_URL,
+    KEYVAULT_CA_CERT: h.stack.env.KEYVAULT_CA_CERT,
+    KEYVAULT_CREDENTIAL: 'emulator',
+    KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
+  };
+}
+
 let runtimeInstalled = false;
 function quietRuntime() {
   if (runtimeInstalled) return;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { Harness } from './harness';
+import { harnessEnv, type Harness } from './harness';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -10,16 +10,7 @@ export function spawnWorker(h: Harness, output: string[]): ChildProcess {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      DATABASE_URL: h.stack.env.DATABASE_URL,
-      DATABASE_SCHEMA: h.schema,
-      TEMPORAL_ADDRESS: h.stack.env.TEMPORAL_ADDRESS,
-      TEMPORAL_TASK_QUEUE: h.taskQueue,
-      KEYVAULT_URL: h.stack.env.KEYVAULT_URL,
-      KEYVAULT_CA_CERT: h.stack.env.KEYVAULT_CA_CERT,
-      KEYVAULT_CREDENTIAL: 'emulator',
-      KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
+      ...harnessEnv(h),
       AUTH_ISSUER: 'https://issuer.test/',
       AUTH_AUDIENCE: 'api://breakglass-test',
       AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks',

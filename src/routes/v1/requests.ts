@@ -96,7 +96,7 @@ export const requestRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
   app.get(
     '/v1/requests/:id',
     { schema: { tags: ['requests'], summary: 'A request with its timeline', params: idParams, response: { 200: requestSchema, ...problems } } },
-    async (request) => loadVisible(deps, request, request.params.id, 'request.read'),
+    async (request) => (await loadVisible(deps, request, request.params.id, 'request.read')).view,
   );
 
   app.post(
@@ -104,8 +104,8 @@ export const requestRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
     { schema: { tags: ['requests'], summary: 'Approve or deny (approvers only)', params: idParams, body: decisionBody, response: { 200: requestSchema, ...problems } } },
     async (request) => {
       const action = request.body.decision === 'approve' ? 'request.approve' : 'request.deny';
-      await loadVisible(deps, request, request.params.id, action);
-      return deps.lifecycle.decide(request.principal, request.params.id, request.body.decision, request.body.comment ?? null);
+      const loaded = await loadVisible(deps, request, request.params.id, action);
+      return deps.lifecycle.decide(request.principal, request.params.id, request.body.decision, request.body.comment ?? null, loaded);
     },
   );
 
@@ -113,8 +113,8 @@ export const requestRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
     '/v1/requests/:id/cancel',
     { schema: { tags: ['requests'], summary: 'Cancel a pending request (requester or admin)', params: idParams, body: cancelBody.optional(), response: { 200: requestSchema, ...problems } } },
     async (request) => {
-      await loadVisible(deps, request, request.params.id, 'request.cancel');
-      return deps.lifecycle.cancel(request.principal, request.params.id, request.body?.reason ?? null);
+      const loaded = await loadVisible(deps, request, request.params.id, 'request.cancel');
+      return deps.lifecycle.cancel(request.principal, request.params.id, request.body?.reason ?? null, loaded);
     },
   );
 
@@ -126,8 +126,8 @@ export const requestRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
     },
     async (request, reply) => {
       void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-      await loadVisible(deps, request, request.params.id, 'credential.reveal');
-      return deps.lifecycle.reveal(request.principal, request.params.id);
+      const loaded = await loadVisible(deps, request, request.params.id, 'credential.reveal');
+      return deps.lifecycle.reveal(request.principal, request.params.id, loaded);
     },
   );
 
@@ -135,8 +135,8 @@ export const requestRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
     '/v1/requests/:id/close',
     { schema: { tags: ['requests'], summary: 'Close the session and re-seal (requester or admin)', params: idParams, body: closeBody, response: { 200: requestSchema, ...problems } } },
     async (request) => {
-      await loadVisible(deps, request, request.params.id, 'session.close');
-      return deps.lifecycle.close(request.principal, request.params.id, request.body.summary);
+      const loaded = await loadVisible(deps, request, request.params.id, 'session.close');
+      return deps.lifecycle.close(request.principal, request.params.id, request.body.summary, loaded);
     },
   );
 
@@ -144,8 +144,8 @@ export const requestRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
     '/v1/requests/:id/review',
     { schema: { tags: ['requests'], summary: 'Record the post-use review (an independent reviewer)', params: idParams, body: reviewBody, response: { 200: requestSchema, ...problems } } },
     async (request) => {
-      await loadVisible(deps, request, request.params.id, 'review');
-      return deps.lifecycle.review(request.principal, request.params.id, request.body);
+      const loaded = await loadVisible(deps, request, request.params.id, 'review');
+      return deps.lifecycle.review(request.principal, request.params.id, request.body, loaded);
     },
   );
 };
