@@ -1,1 +1,2 @@
-export { breakglassRequest } from './breakglass';
+export { breakglassLifecycle } from './lifecycle';
+export { breakglassRequest } from './legacy/breakglass-v1';
