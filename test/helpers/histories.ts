@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import type { Client } from '@temporalio/client';
 
-export const HISTORIES_DIR = join(__dirname, '..', 'workflows', 'histories');
+export const HISTORIES_ROOT = join(__dirname, '..', 'workflows', 'histories');
+/** Histories of the current workflow type; `v1/` holds the frozen first version's. */
+export const HISTORIES_DIR = join(HISTORIES_ROOT, 'v2');
 
 /**
  * With BREAKGLASS_RECORD_HISTORIES=1 the path tests save each finished workflow's history;
