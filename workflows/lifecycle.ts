@@ -45,7 +45,7 @@ const RESEAL_PAUSE_MS = [2_000, 5_000, 15_000, 30_000, 60_000];
 const RESEAL_ALERT_EVERY = 10;
 // An accepted update waits this long for the resulting state before answering with what it has;
 // the API's deadline is longer, so a person is answered, not timed out.
-const UPDATE_SETTLE_WAIT = '5 seconds';
+const UPDATE_SETTLE_WAIT = '4 seconds';
 const DEFAULT_HISTORY_LIMIT = 10_000;
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -33,9 +33,9 @@ import type { breakglassLifecycle } from '../../workflows/lifecycle';
 import { DependencyError, IdempotencyKeyReusedError, NotFoundError, RefusedError } from './errors';
 
 // A person in an incident learns within seconds that the service cannot act. Longer than the
-// workflow's own wait for the resulting state (5 s), so a working service always answers.
-const START_DEADLINE_MS = 8_000;
-const UPDATE_DEADLINE_MS = 8_000;
+// workflow's own wait for the resulting state (4 s), so a working service always answers.
+const START_DEADLINE_MS = 6_500;
+const UPDATE_DEADLINE_MS = 6_500;
 
 export interface LifecycleDeps {
   pool: Pool;
@@ -114,31 +114,44 @@ export function createLifecycle(deps: LifecycleDeps) {
   const within = <T>(ms: number, work: () => Promise<T>) => temporal.withDeadline(Date.now() + ms, work);
 
   /**
-   * Runs a workflow update. A validator's refusal or a finished workflow becomes an audited
-   * RefusedError. An update not seen to finish in time may still take effect: the caller gets a
-   * 503 saying so, and the update id is kept, so the same person sending the same action again
-   * gets that update's outcome instead of a refusal of their own earlier attempt. Any other
-   * repeat is a new update, refused and audited like every refused attempt.
+   * Runs one action as a workflow update, after the caller may see the request and the rules
+   * (against the account as it is now) allow it. A validator's refusal or a finished workflow
+   * becomes an audited RefusedError. An update not seen to finish in time may still take effect:
+   * the caller gets a 503 saying so, and the update id is kept, so the same person sending the
+   * same action again gets that update's outcome (its own earlier attempt is not a repeat). Any
+   * other repeat is a new update, refused and audited like every refused attempt.
    */
-  async function update<T>(actor: Actor, action: string, view: RequestView, args: object, run: (updateId: string) => Promise<T>): Promise<T> {
-    const key: UnansweredKey = { requestId: view.id, actor: actor.id, action, argsHash: sha256(args) };
+  async function act<T>(
+    caller: Caller,
+    requestId: string,
+    action: string,
+    args: object,
+    rules: (view: RequestView, account: Account) => Refusal | null,
+    run: (updateId: string) => Promise<T>,
+  ): Promise<{ result: T; view: RequestView }> {
+    const { view, account } = await loadVisible(caller, requestId, action);
+    const key: UnansweredKey = { requestId, actor: caller.id, action, argsHash: sha256(args) };
     const earlier = await unanswered.find(pool, key);
+    if (!earlier) {
+      const refusal = rules(view, account);
+      if (refusal) return refuse(caller, action, refusal, { requestId, accountId: view.accountId, status: view.status });
+    }
     const updateId = earlier ?? randomUUID();
+    const target = { requestId, accountId: view.accountId };
     try {
       const result = await within(UPDATE_DEADLINE_MS, () => run(updateId));
       if (earlier) await unanswered.forget(pool, key);
-      return result;
+      return { result, view };
     } catch (error) {
-      const target = { requestId: view.id, accountId: view.accountId };
       if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
         if (earlier) await unanswered.forget(pool, key);
         const type = error.cause.type === REFUSAL.forbidden ? REFUSAL.forbidden : REFUSAL.conflict;
-        const latest = await requests.get(pool, view.id);
-        return refuse(actor, action, { type, reason: error.cause.message }, { ...target, status: latest?.status });
+        const latest = await requests.get(pool, requestId);
+        return refuse(caller, action, { type, reason: error.cause.message }, { ...target, status: latest?.status });
       }
       if (error instanceof WorkflowNotFoundError) {
-        const latest = (await requests.get(pool, view.id)) ?? view;
-        return refuse(actor, action, { type: REFUSAL.conflict, reason: `the request is ${latest.status}; its workflow has finished` }, { ...target, status: latest.status });
+        const latest = (await requests.get(pool, requestId)) ?? view;
+        return refuse(caller, action, { type: REFUSAL.conflict, reason: `the request is ${latest.status}; its workflow has finished` }, { ...target, status: latest.status });
       }
       if (isDeadline(error)) {
         await unanswered.remember(pool, key, updateId).catch(() => {});
@@ -232,29 +245,32 @@ export function createLifecycle(deps: LifecycleDeps) {
     },
 
     async decide(caller: Caller, requestId: string, decision: 'approve' | 'deny', comment: string | null): Promise<RequestView> {
-      const action = decision === 'approve' ? 'request.approve' : 'request.deny';
-      const { view, account } = await loadVisible(caller, requestId, action);
-      const refusal = mayDecide(view, account, caller);
-      if (refusal) return refuse(caller, action, refusal, { requestId, accountId: view.accountId, status: view.status });
       const args = { actor: caller.id, decision, comment };
-      return update(caller, action, view, args, (updateId) => handle(requestId).executeUpdate(decideUpdate, { args: [args], updateId }));
+      const { result } = await act(caller, requestId, decision === 'approve' ? 'request.approve' : 'request.deny', args, (view, account) => mayDecide(view, account, caller), (updateId) =>
+        handle(requestId).executeUpdate(decideUpdate, { args: [args], updateId }),
+      );
+      return result;
     },
 
     async cancel(caller: Caller, requestId: string, reason: string | null): Promise<RequestView> {
-      const { view, account } = await loadVisible(caller, requestId, 'request.cancel');
-      const refusal = mayCancel(view, caller) ?? stillRequester(account, caller);
-      if (refusal) return refuse(caller, 'request.cancel', refusal, { requestId, accountId: view.accountId, status: view.status });
       const args = { actor: caller.id, isAdmin: caller.isAdmin, reason };
-      return update(caller, 'request.cancel', view, args, (updateId) => handle(requestId).executeUpdate(cancelUpdate, { args: [args], updateId }));
+      const { result } = await act(caller, requestId, 'request.cancel', args, (view, account) => mayCancel(view, caller) ?? stillRequester(account, caller), (updateId) =>
+        handle(requestId).executeUpdate(cancelUpdate, { args: [args], updateId }),
+      );
+      return result;
     },
 
     /** The workflow authorises (and audits) the reveal first; only then is Key Vault read, here in the API process. */
     async reveal(caller: Caller, requestId: string): Promise<Revealed> {
-      const { view, account } = await loadVisible(caller, requestId, 'credential.reveal');
-      const refusal = mayReveal(view, caller, Date.now()) ?? stillRequester(account, { ...caller, isAdmin: false });
-      if (refusal) return refuse(caller, 'credential.reveal', refusal, { requestId, accountId: view.accountId, status: view.status });
       const args = { actor: caller.id };
-      const grant = await update(caller, 'credential.reveal', view, args, (updateId) => handle(requestId).executeUpdate(authorizeRevealUpdate, { args: [args], updateId }));
+      const { result: grant, view } = await act(
+        caller,
+        requestId,
+        'credential.reveal',
+        args,
+        (current, account) => mayReveal(current, caller, Date.now()) ?? stillRequester(account, { ...caller, isAdmin: false }),
+        (updateId) => handle(requestId).executeUpdate(authorizeRevealUpdate, { args: [args], updateId }),
+      );
       try {
         const secret = await deps.secrets.getSecret(grant.secretName);
         if (Date.now() >= Date.parse(grant.releaseExpiresAt)) throw new RefusedError(REFUSAL.conflict, 'the release window has ended');
@@ -268,19 +284,19 @@ export function createLifecycle(deps: LifecycleDeps) {
     },
 
     async close(caller: Caller, requestId: string, summary: string): Promise<RequestView> {
-      const { view, account } = await loadVisible(caller, requestId, 'session.close');
-      const refusal = mayClose(view, caller) ?? stillRequester(account, caller);
-      if (refusal) return refuse(caller, 'session.close', refusal, { requestId, accountId: view.accountId, status: view.status });
       const args = { actor: caller.id, isAdmin: caller.isAdmin, summary };
-      return update(caller, 'session.close', view, args, (updateId) => handle(requestId).executeUpdate(closeUpdate, { args: [args], updateId }));
+      const { result } = await act(caller, requestId, 'session.close', args, (view, account) => mayClose(view, caller) ?? stillRequester(account, caller), (updateId) =>
+        handle(requestId).executeUpdate(closeUpdate, { args: [args], updateId }),
+      );
+      return result;
     },
 
     async review(caller: Caller, requestId: string, review: Omit<ReviewArgs, 'actor'>): Promise<RequestView> {
-      const { view, account } = await loadVisible(caller, requestId, 'review');
-      const refusal = mayReview(view, account, caller);
-      if (refusal) return refuse(caller, 'review', refusal, { requestId, accountId: view.accountId, status: view.status });
       const args = { actor: caller.id, ...review };
-      return update(caller, 'review', view, args, (updateId) => handle(requestId).executeUpdate(reviewUpdate, { args: [args], updateId }));
+      const { result } = await act(caller, requestId, 'review', args, (view, account) => mayReview(view, account, caller), (updateId) =>
+        handle(requestId).executeUpdate(reviewUpdate, { args: [args], updateId }),
+      );
+      return result;
     },
 
     /** The projection is the read path; the workflow's query is the source of truth when they differ. */
@@ -292,11 +308,13 @@ export function createLifecycle(deps: LifecycleDeps) {
   };
 }
 
-/** The call ran out of its deadline: nothing is known of its outcome. */
+/** The call ran out of its deadline (the SDK wraps the gRPC status in ServiceError): nothing is known of its outcome. */
 function isDeadline(error: unknown): boolean {
-  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
-  const e = error as { code?: number; details?: string; message?: string };
-  return e?.code === 4 /* DEADLINE_EXCEEDED */ || /DEADLINE_EXCEEDED|deadline exceeded/i.test(e?.message ?? '');
+  for (let e = error as { code?: number; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth += 1) {
+    if (e instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+    if (e.code === 4 /* DEADLINE_EXCEEDED */ || /DEADLINE_EXCEEDED|deadline exceeded/i.test(e.message ?? '')) return true;
+  }
+  return false;
 }
 
 export type Lifecycle = ReturnType<typeof createLifecycle>;

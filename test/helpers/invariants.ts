@@ -1,12 +1,8 @@
+import type { Test } from 'tap';
 import type { Harness } from './harness';
 import { stateQuery } from '../../src/domain/messages';
 import type { RequestView } from '../../src/domain/request';
 
-interface Assert {
-  equal(found: unknown, wanted: unknown, message?: string): void;
-  same(found: unknown, wanted: unknown, message?: string): void;
-  ok(value: unknown, message?: string): void;
-}
 
 // Each event may only follow the ones that cause it.
 const CAUSAL_RANK: Record<string, number> = {
@@ -27,7 +23,7 @@ const CAUSAL_RANK: Record<string, number> = {
  * trail once each, in the order they happened (versions ascending) and in causal order; the
  * read model equals the workflow's own state.
  */
-export async function checkInvariants(t: Assert, h: Harness, requestId: string): Promise<RequestView> {
+export async function checkInvariants(t: Test, h: Harness, requestId: string): Promise<RequestView> {
   const verify = await h.audit.verify(h.pool);
   t.equal(verify.ok, true, `the audit chain verifies (first broken: ${String(verify.firstBrokenSeq)})`);
   const { rows } = await h.pool.query<{ seq: number; event_id: string; action: string }>(
