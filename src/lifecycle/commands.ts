@@ -194,6 +194,9 @@ export function createLifecycle(deps: LifecycleDeps) {
             args: [workflowInput],
             workflowIdConflictPolicy: 'USE_EXISTING',
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            // Key Vault and Postgres calls run inside workflow tasks (local activities): a worker
+            // that dies in one delays the request by this timeout, not by the default 10 s.
+            workflowTaskTimeout: '5 seconds',
           }),
         }),
       );
