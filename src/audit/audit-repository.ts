@@ -91,12 +91,19 @@ export function createAuditRepository() {
       return rows.map(fromRow);
     },
 
-    /** Walks the whole chain in seq order and names the first row that does not fit. */
+    /**
+     * Walks the whole chain in seq order and names the first row that does not fit. The head is
+     * read first and the walk stops at it, so events appended while it runs are not mistaken
+     * for a broken chain (an append commits its row and the head together).
+     */
     async verify(db: Queryable, batchSize = 1000): Promise<VerifyResult> {
+      const head = await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id');
+      const recorded = head.rows[0];
+      const last = recorded?.seq ?? 0;
       let expectedSeq = 1;
       let prevHash = GENESIS_HASH;
       for (;;) {
-        const { rows } = await db.query<Row>('SELECT * FROM audit_events WHERE seq >= $1 ORDER BY seq LIMIT $2', [expectedSeq, batchSize]);
+        const { rows } = await db.query<Row>('SELECT * FROM audit_events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3', [expectedSeq, last, batchSize]);
         for (const row of rows) {
           const event = fromRow(row);
           const broken = event.seq !== expectedSeq || event.prevHash !== prevHash || hashEvent(event, prevHash) !== event.hash;
@@ -106,9 +113,7 @@ export function createAuditRepository() {
         }
         if (rows.length < batchSize) break;
       }
-      const head = await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id');
       const events = expectedSeq - 1;
-      const recorded = head.rows[0];
       // Rows deleted from the end of the chain leave the head pointing past it.
       if (!recorded || recorded.seq !== events || recorded.hash !== prevHash) return { ok: false, events, firstBrokenSeq: Math.min(events + 1, recorded?.seq ?? events + 1) };
       return { ok: true, events, firstBrokenSeq: null };

@@ -50,10 +50,14 @@ for (const fault of FAULT_KINDS) {
     const alert = await eventually('reseal_failed alert', () => h.sink.of(created.id).find((a) => a.type === 'credential.reseal_failed'), 45_000);
     t.equal(alert.severity, 'critical', 'critical alert');
     t.comment(`${fault}: reseal_failed alert ${Date.now() - Date.parse(released.releaseExpiresAt!)} ms after window end`);
-    // Keeps retrying: the workflow schedules the re-seal again after the failed one (the activity's own retries are inside each).
+    // Keeps retrying: the workflow runs the re-seal again after the failed one (the activity's own retries are inside each).
     const resealsScheduled = async () => {
       const history = await h.temporal.workflow.getHandle(created.id).fetchHistory();
-      return (history.events ?? []).filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'sealSecret').length;
+      // The seal runs as a local activity: each attempt that finished is a marker naming it.
+      return (history.events ?? []).filter((event) => {
+        const details = event.markerRecordedEventAttributes?.details;
+        return Object.values(details ?? {}).some((payloads) => (payloads.payloads ?? []).some((payload) => Buffer.from(payload.data ?? []).toString('utf8').includes('sealSecret')));
+      }).length;
     };
     t.ok(await eventually('a second re-seal under the fault', async () => (await resealsScheduled()) >= 2, 45_000), 're-seal retried under the fault');
     t.equal((await h.requests.get(h.pool, created.id))?.status, 'released', 'not reported closed while the seal does not hold');
