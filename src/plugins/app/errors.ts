@@ -2,13 +2,15 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from '@fastify/type-provider-zod';
 import { DependencyError, NotFoundError, RefusedError } from '../../lifecycle/errors';
+import { MAX_ID_LENGTH } from '../../schemas/common';
 import { SigningKeysUnavailableError, UnauthenticatedError } from './auth';
 
-const TITLES: Record<number, string> = {
+export const STATUS_TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Payload Too Large',
   414: 'URI Too Long',
@@ -23,7 +25,7 @@ export function sendProblem(reply: FastifyReply, status: number, detail: string,
   return reply
     .code(status)
     .type('application/problem+json')
-    .send({ type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, ...extra });
+    .send({ type: 'about:blank', title: STATUS_TITLES[status] ?? 'Error', status, detail, ...extra });
 }
 
 const REALM = 'breakglass';
@@ -80,8 +82,13 @@ function dependencyOf(error: unknown): DependencyError | null {
  * Wire it in the Fastify constructor: `Fastify({ ..., frameworkErrors })`.
  */
 export function frameworkErrors(error: FastifyError, _request: unknown, reply: FastifyReply) {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    // The router's limit is the id schema's (app.ts), so this is the same 400 the schema gives, not a 414.
+    const message = `must be at most ${MAX_ID_LENGTH} characters`;
+    return sendProblem(reply, 400, `params: a path parameter ${message}`, { errors: [{ path: 'params', message }] });
+  }
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-  const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is too long' : error.code === 'FST_ERR_BAD_URL' ? 'the URL is not validly encoded' : 'the request could not be routed';
+  const detail = error.code === 'FST_ERR_BAD_URL' ? 'the URL is not validly encoded' : 'the request could not be routed';
   return sendProblem(reply, status, detail);
 }
 
