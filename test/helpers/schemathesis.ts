@@ -46,13 +46,23 @@ export async function ensureSchemathesis(log: (line: string) => void = () => {})
     log(`installing Schemathesis ${SCHEMATHESIS_VERSION} from PyPI into ${venv} (first run only)`);
     const python = process.env.PYTHON ?? 'python3';
     rmSync(venv, { recursive: true, force: true });
-    const run = (command: string, args: string[]) => execFileSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: INSTALL_TIMEOUT_MS });
+    const run = (command: string, args: string[]) =>
+      execFileSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: INSTALL_TIMEOUT_MS });
     try {
       run(python, ['-m', 'venv', venv]);
-      run(join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`]);
+      run(join(venv, 'bin', 'python'), [
+        '-m',
+        'pip',
+        'install',
+        '--quiet',
+        '--disable-pip-version-check',
+        `schemathesis==${SCHEMATHESIS_VERSION}`,
+      ]);
     } catch (error) {
       const e = error as { stderr?: Buffer; message: string };
-      throw new Error(`could not install Schemathesis with ${python} (needs python3 with venv, and PyPI): ${e.stderr?.toString() || e.message}`);
+      throw new Error(
+        `could not install Schemathesis with ${python} (needs python3 with venv, and PyPI): ${e.stderr?.toString() || e.message}`,
+      );
     }
     writeFileSync(done, `${new Date().toISOString()}\n`);
     return st;
@@ -66,9 +76,17 @@ export interface CommandResult {
 }
 
 /** Runs a command without blocking the event loop (the API under test lives in this process). */
-export function runCommand(command: string, args: string[], options: { cwd?: string; timeoutMs: number }): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: string[],
+  options: { cwd?: string; timeoutMs: number },
+): Promise<CommandResult> {
   const started = Date.now();
-  const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));

@@ -10,7 +10,9 @@ interface KnownPath {
 function patternOf(url: string): RegExp {
   const source = url
     .split('/')
-    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment === '*' ? '.*' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .map((segment) =>
+      segment.startsWith(':') ? '[^/]+' : segment === '*' ? '.*' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
     .join('/');
   return new RegExp(`^${source}$`);
 }
@@ -33,7 +35,8 @@ export const methodNotAllowedPlugin = fp(
       if (!request.is404) return;
       const path = request.url.split('?')[0] ?? '';
       const allowed = new Set<string>();
-      for (const entry of known.values()) if (entry.pattern.test(path)) entry.methods.forEach((method) => allowed.add(method));
+      for (const entry of known.values())
+        if (entry.pattern.test(path)) entry.methods.forEach((method) => allowed.add(method));
       if (allowed.size === 0 || allowed.has(request.method)) return;
       const allow = [...allowed].sort().join(', ');
       void reply.header('allow', allow);

@@ -20,13 +20,18 @@ export function declareProblemResponses<T extends object>(document: T): T {
     for (const [method, operation] of Object.entries(operations)) {
       // The body parser answers these before any route code, on every method that carries a body.
       if (BODY_METHODS.has(method)) {
-        for (const status of [413, 415]) operation.responses![status] ??= { description: STATUS_TITLES[status], content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+        for (const status of [413, 415])
+          operation.responses![status] ??= {
+            description: STATUS_TITLES[status],
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } },
+          };
       }
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         if (Number(status) < 400 || !response.content) continue;
         const media = response.content['application/json'] ?? Object.values(response.content)[0];
         response.content = { [PROBLEM_MEDIA_TYPE]: media };
-        if (!response.description || response.description === 'Default Response') response.description = STATUS_TITLES[Number(status)] ?? 'Error';
+        if (!response.description || response.description === 'Default Response')
+          response.description = STATUS_TITLES[Number(status)] ?? 'Error';
       }
     }
   }
@@ -41,7 +46,8 @@ export const swaggerPlugin = fp(async (app) => {
       info: {
         title: 'Breakglass',
         version: '1',
-        description: 'Two-person-controlled, time-boxed release of an Entra ID emergency access credential, with mandatory post-use review.',
+        description:
+          'Two-person-controlled, time-boxed release of an Entra ID emergency access credential, with mandatory post-use review.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],

@@ -29,21 +29,38 @@ t.before(async () => {
 
 /** Two accounts the admin may request on: one request waits for approval, the other is released. */
 async function seedTestData(t: Test) {
-  const members = { requesters: [PEOPLE.admin], approvers: [PEOPLE.approver1, PEOPLE.approver2, PEOPLE.approver3], reviewers: [PEOPLE.reviewer] };
+  const members = {
+    requesters: [PEOPLE.admin],
+    approvers: [PEOPLE.approver1, PEOPLE.approver2, PEOPLE.approver3],
+    reviewers: [PEOPLE.reviewer],
+  };
   const policy = { approvalTimeout: 'PT10M', releaseWindow: 'PT10M' };
-  const accounts = await Promise.all([api.h.createAccount({ members, policy }), api.h.createAccount({ members, policy })]);
+  const accounts = await Promise.all([
+    api.h.createAccount({ members, policy }),
+    api.h.createAccount({ members, policy }),
+  ]);
   const ask = (accountId: string) =>
-    api.call('POST', '/v1/requests', { as: PEOPLE.admin, roles: ROLES, body: { accountId, scenario: 'drill', justification: 'contract test' } });
+    api.call('POST', '/v1/requests', {
+      as: PEOPLE.admin,
+      roles: ROLES,
+      body: { accountId, scenario: 'drill', justification: 'contract test' },
+    });
   const pending = await ask(accounts[0].account.id);
   const released = await ask(accounts[1].account.id);
   t.equal(pending.status, 201, 'a pending request to offer');
   t.equal(released.status, 201, 'a request to release');
   for (const approver of [PEOPLE.approver1, PEOPLE.approver2]) {
-    await api.call('POST', `/v1/requests/${released.body.id}/approvals`, { as: approver, body: { decision: 'approve' } });
+    await api.call('POST', `/v1/requests/${released.body.id}/approvals`, {
+      as: approver,
+      body: { decision: 'approve' },
+    });
   }
   const read = await api.call('GET', `/v1/requests/${released.body.id}`, { as: PEOPLE.admin, roles: ROLES });
   t.equal(read.body.status, 'released', 'a released request to offer');
-  return { accountIds: accounts.map((a) => a.account.id), requestIds: [pending.body.id as string, released.body.id as string] };
+  return {
+    accountIds: accounts.map((a) => a.account.id),
+    requestIds: [pending.body.id as string, released.body.id as string],
+  };
 }
 
 /** The checked-in exceptions (each with its reason) plus this run's ids as dictionaries. */
@@ -85,7 +102,10 @@ void t.test('Schemathesis finds nothing in the API that contradicts its OpenAPI 
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const config = writeConfig(dir, await seedTestData(t));
   const document = await api.call('GET', '/openapi.json');
-  const operations = Object.values(document.body.paths as Record<string, object>).reduce((n: number, methods) => n + Object.keys(methods).length, 0);
+  const operations = Object.values(document.body.paths as Record<string, object>).reduce(
+    (n: number, methods) => n + Object.keys(methods).length,
+    0,
+  );
   const token = await api.token(PEOPLE.admin, ROLES);
   const seed = process.env.SCHEMATHESIS_SEED ?? '20261127';
   // prettier-ignore
@@ -105,7 +125,12 @@ void t.test('Schemathesis finds nothing in the API that contradicts its OpenAPI 
   const output = result.output.slice(-20_000);
   // Its summary (phases, warnings, counts) stays in the TAP log for whoever reads the run.
   t.comment(result.output.slice(result.output.lastIndexOf('SUMMARY')));
-  t.match(result.output, new RegExp(`Tested: ${operations}\\b`), `all ${operations} documented operations were tested`, { output });
+  t.match(
+    result.output,
+    new RegExp(`Tested: ${operations}\\b`),
+    `all ${operations} documented operations were tested`,
+    { output },
+  );
   t.equal(result.code, 0, 'Schemathesis reports no failure', { output });
   const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
   t.notMatch(junit, /<failure|<error/, 'the JUnit report has no failure');

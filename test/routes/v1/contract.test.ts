@@ -33,15 +33,27 @@ t.before(async () => {
   paths = res.body.paths;
 });
 
-const operations = () => Object.entries(paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ path, method, operation })));
+const operations = () =>
+  Object.entries(paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+  );
 const mediaType = (res: { headers: Headers }) => res.headers.get('content-type')?.split(';')[0]?.trim();
 
 /** The answer is declared for the operation, with the media type it was sent as. */
-function conforms(t: Test, op: { path: string; method: string; operation: Operation }, res: { status: number; headers: Headers; text: string }, label: string) {
+function conforms(
+  t: Test,
+  op: { path: string; method: string; operation: Operation },
+  res: { status: number; headers: Headers; text: string },
+  label: string,
+) {
   const name = `${op.method.toUpperCase()} ${op.path} ${label}`;
   const declared = op.operation.responses[String(res.status)];
   t.ok(declared, `${name}: ${res.status} is declared`, { body: res.text.slice(0, 300) });
-  t.same(Object.keys(declared?.content ?? {}), [mediaType(res)], `${name}: ${res.status} is documented as ${mediaType(res)}, as sent`);
+  t.same(
+    Object.keys(declared?.content ?? {}),
+    [mediaType(res)],
+    `${name}: ${res.status} is documented as ${mediaType(res)}, as sent`,
+  );
 }
 
 const url = (path: string, id: string) => path.replace('{id}', encodeURIComponent(id));
@@ -50,46 +62,70 @@ void t.test('every error response in the document is application/problem+json, a
   for (const { path, method, operation } of operations()) {
     for (const [status, response] of Object.entries(operation.responses)) {
       if (Number(status) < 400) continue;
-      t.same(Object.keys(response.content ?? {}), ['application/problem+json'], `${method.toUpperCase()} ${path} ${status}`);
+      t.same(
+        Object.keys(response.content ?? {}),
+        ['application/problem+json'],
+        `${method.toUpperCase()} ${path} ${status}`,
+      );
       t.not(response.description, 'Default Response', `${method.toUpperCase()} ${path} ${status} has a description`);
     }
   }
 });
 
-void t.test('every operation answers as documented: without a token, and as admin with an unknown id or a bad body', async (t) => {
-  t.ok(operations().length >= 16, `${operations().length} operations documented`);
-  for (const op of operations()) {
-    const isPublic = Array.isArray(op.operation.security) && op.operation.security.length === 0;
-    const anonymous = await api.call(op.method.toUpperCase(), url(op.path, 'no-such-id'));
-    t.equal(anonymous.status, isPublic ? 200 : 401, `${op.method.toUpperCase()} ${op.path} without a token: ${isPublic ? 'public' : '401'}`);
-    conforms(t, op, anonymous, 'without a token');
-    if (isPublic) continue;
-    const body = BODY_METHODS.has(op.method) ? { unexpected: true } : undefined;
-    const bad = await api.call(op.method.toUpperCase(), url(op.path, `no-such-${api.h.id}`), { ...ADMIN, body });
-    t.ok(bad.status < 500, `${op.method.toUpperCase()} ${op.path} as admin, with an unknown id or a bad body: ${bad.status}`);
-    conforms(t, op, bad, 'as admin, with an unknown id or a bad body');
-  }
-});
+void t.test(
+  'every operation answers as documented: without a token, and as admin with an unknown id or a bad body',
+  async (t) => {
+    t.ok(operations().length >= 16, `${operations().length} operations documented`);
+    for (const op of operations()) {
+      const isPublic = Array.isArray(op.operation.security) && op.operation.security.length === 0;
+      const anonymous = await api.call(op.method.toUpperCase(), url(op.path, 'no-such-id'));
+      t.equal(
+        anonymous.status,
+        isPublic ? 200 : 401,
+        `${op.method.toUpperCase()} ${op.path} without a token: ${isPublic ? 'public' : '401'}`,
+      );
+      conforms(t, op, anonymous, 'without a token');
+      if (isPublic) continue;
+      const body = BODY_METHODS.has(op.method) ? { unexpected: true } : undefined;
+      const bad = await api.call(op.method.toUpperCase(), url(op.path, `no-such-${api.h.id}`), { ...ADMIN, body });
+      t.ok(
+        bad.status < 500,
+        `${op.method.toUpperCase()} ${op.path} as admin, with an unknown id or a bad body: ${bad.status}`,
+      );
+      conforms(t, op, bad, 'as admin, with an unknown id or a bad body');
+    }
+  },
+);
 
-void t.test('ids: as long as the schema allows is looked up (404), one longer is the schema 400, never 414', async (t) => {
-  const withId = operations().filter((op) => op.path.includes('{id}'));
-  t.ok(withId.length >= 8, 'operations with an id');
-  for (const op of withId) {
-    const body = op.method === 'patch' ? { displayName: 'x' } : op.method === 'post' ? {} : undefined;
-    const longest = await api.call(op.method.toUpperCase(), url(op.path, 'a'.repeat(MAX_ID)), { ...ADMIN, body });
-    // The body may be refused first (400); an id the router refuses would be 414.
-    t.ok([400, 404].includes(longest.status), `${op.method.toUpperCase()} ${op.path} with a ${MAX_ID}-character id: ${longest.status}`);
-    conforms(t, op, longest, `with a ${MAX_ID}-character id`);
-    const tooLong = await api.call(op.method.toUpperCase(), url(op.path, 'a'.repeat(MAX_ID + 1)), { ...ADMIN, body });
-    t.equal(tooLong.status, 400, `${op.method.toUpperCase()} ${op.path} with a ${MAX_ID + 1}-character id: 400`);
-    conforms(t, op, tooLong, `with a ${MAX_ID + 1}-character id`);
-  }
-  // The 128-character id reaches the lookup: an unknown request, not a refused parameter.
-  const read = await api.call('GET', `/v1/requests/${'b'.repeat(MAX_ID)}`, ADMIN);
-  t.equal(read.status, 404, 'a 128-character unknown request id is 404');
-  const documented = (paths['/v1/requests/{id}']!.get as unknown as { parameters: Array<{ name: string; schema: { maxLength?: number } }> }).parameters;
-  t.equal(documented.find((p) => p.name === 'id')?.schema.maxLength, MAX_ID, 'the document gives the same limit');
-});
+void t.test(
+  'ids: as long as the schema allows is looked up (404), one longer is the schema 400, never 414',
+  async (t) => {
+    const withId = operations().filter((op) => op.path.includes('{id}'));
+    t.ok(withId.length >= 8, 'operations with an id');
+    for (const op of withId) {
+      const body = op.method === 'patch' ? { displayName: 'x' } : op.method === 'post' ? {} : undefined;
+      const longest = await api.call(op.method.toUpperCase(), url(op.path, 'a'.repeat(MAX_ID)), { ...ADMIN, body });
+      // The body may be refused first (400); an id the router refuses would be 414.
+      t.ok(
+        [400, 404].includes(longest.status),
+        `${op.method.toUpperCase()} ${op.path} with a ${MAX_ID}-character id: ${longest.status}`,
+      );
+      conforms(t, op, longest, `with a ${MAX_ID}-character id`);
+      const tooLong = await api.call(op.method.toUpperCase(), url(op.path, 'a'.repeat(MAX_ID + 1)), { ...ADMIN, body });
+      t.equal(tooLong.status, 400, `${op.method.toUpperCase()} ${op.path} with a ${MAX_ID + 1}-character id: 400`);
+      conforms(t, op, tooLong, `with a ${MAX_ID + 1}-character id`);
+    }
+    // The 128-character id reaches the lookup: an unknown request, not a refused parameter.
+    const read = await api.call('GET', `/v1/requests/${'b'.repeat(MAX_ID)}`, ADMIN);
+    t.equal(read.status, 404, 'a 128-character unknown request id is 404');
+    const documented = (
+      paths['/v1/requests/{id}']!.get as unknown as {
+        parameters: Array<{ name: string; schema: { maxLength?: number } }>;
+      }
+    ).parameters;
+    t.equal(documented.find((p) => p.name === 'id')?.schema.maxLength, MAX_ID, 'the document gives the same limit');
+  },
+);
 
 void t.test('bodies: a wrong media type is 415 and an oversized body 413, both documented', async (t) => {
   for (const op of operations().filter((o) => BODY_METHODS.has(o.method))) {
@@ -103,7 +139,10 @@ void t.test('bodies: a wrong media type is 415 and an oversized body 413, both d
     const wrongType = { status: sent.status, headers: sent.headers, text: await sent.text() };
     t.equal(wrongType.status, 415, `${op.method.toUpperCase()} ${op.path} text/plain: 415`);
     conforms(t, op, wrongType, 'with text/plain');
-    const huge = await api.call(op.method.toUpperCase(), target, { ...ADMIN, body: { justification: 'x'.repeat(70 * 1024) } });
+    const huge = await api.call(op.method.toUpperCase(), target, {
+      ...ADMIN,
+      body: { justification: 'x'.repeat(70 * 1024) },
+    });
     t.equal(huge.status, 413, `${op.method.toUpperCase()} ${op.path} 70 KiB: 413`);
     conforms(t, op, huge, 'with 70 KiB');
   }
@@ -124,11 +163,21 @@ void t.test('PATCH /v1/accounts/{id}: {} is refused, and the document says at le
   const { account } = await api.h.createAccount();
   const res = await api.call('PATCH', `/v1/accounts/${account.id}`, { ...ADMIN, body: {} });
   t.equal(res.status, 400, '{} is 400');
-  conforms(t, { path: '/v1/accounts/{id}', method: 'patch', operation: paths['/v1/accounts/{id}']!.patch! }, res, 'with {}');
+  conforms(
+    t,
+    { path: '/v1/accounts/{id}', method: 'patch', operation: paths['/v1/accounts/{id}']!.patch! },
+    res,
+    'with {}',
+  );
   t.equal(document.components.schemas.AccountPatch?.minProperties, 1, 'AccountPatch has minProperties 1');
   const changed = await api.call('PATCH', `/v1/accounts/${account.id}`, { ...ADMIN, body: { displayName: 'Renamed' } });
   t.equal(changed.status, 200, 'one property is enough');
-  conforms(t, { path: '/v1/accounts/{id}', method: 'patch', operation: paths['/v1/accounts/{id}']!.patch! }, changed, 'with one property');
+  conforms(
+    t,
+    { path: '/v1/accounts/{id}', method: 'patch', operation: paths['/v1/accounts/{id}']!.patch! },
+    changed,
+    'with one property',
+  );
 });
 
 void t.test('a documented path asked with an undocumented method: 405 problem with Allow', async (t) => {
