@@ -1,9 +1,8 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from '@fastify/type-provider-zod';
-import { DependencyError, NotFoundError, RefusedError } from '../../lifecycle/errors';
+import { DependencyError, ProblemError, UnauthenticatedError } from '../../errors';
 import { MAX_ID_LENGTH } from '../../schemas/common';
-import { SigningKeysUnavailableError, UnauthenticatedError } from './auth';
 
 export const STATUS_TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -63,7 +62,6 @@ function fieldErrors(context: string, issue: ValidationIssue): Array<{ path: str
 
 /** Which dependency an infrastructure error came from, so a 503 can name it. */
 function dependencyOf(error: unknown): DependencyError | null {
-  if (error instanceof DependencyError) return error;
   const e = error as { name?: string; code?: string | number; message?: string; statusCode?: number; constructor?: { name?: string } };
   const message = e.message ?? '';
   if (e.name === 'ServiceError' || e.name === 'TransportError' || /tonic::transport|Channel has been shut down|UNAVAILABLE|DEADLINE_EXCEEDED/.test(message))
@@ -105,19 +103,12 @@ export const errorsPlugin = fp(
         // may echo token content, so only printable ASCII without quotes reaches the header.
         const challenge = error.missing ? `Bearer realm="${REALM}"` : `Bearer realm="${REALM}", error="invalid_token", error_description="${headerSafe(error.message)}"`;
         void reply.header('www-authenticate', challenge);
-        return sendProblem(reply, 401, error.message);
       }
-      if (error instanceof SigningKeysUnavailableError) {
-        request.log.error('identity provider signing keys unavailable');
-        return sendProblem(reply, 503, error.message, { dependency: 'identity' });
-      }
-      if (error.name === 'BadCursorError') {
-        return sendProblem(reply, 400, `querystring.cursor: ${error.message}`, { errors: [{ path: 'querystring.cursor', message: error.message }] });
-      }
+      if (error instanceof DependencyError) request.log.error({ err: error, dependency: error.dependency }, 'dependency unavailable');
+      // Our own errors know their status and problem members (src/errors.ts).
+      if (error instanceof ProblemError) return sendProblem(reply, error.statusCode, error.message, error.extensions);
       const bodyProblem = BODY_ERRORS[error.code];
       if (bodyProblem) return sendProblem(reply, error.statusCode ?? 400, `body: ${bodyProblem}`, { errors: [{ path: 'body', message: bodyProblem }] });
-      if (error instanceof RefusedError) return sendProblem(reply, error.statusCode, error.reason, error.currentStatus ? { currentStatus: error.currentStatus } : {});
-      if (error instanceof NotFoundError) return sendProblem(reply, 404, error.message);
       if (error.statusCode === 429) return sendProblem(reply, 429, error.message || 'rate limit exceeded; try again later');
       const dependency = dependencyOf(error);
       if (dependency) {
