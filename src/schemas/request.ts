@@ -48,7 +48,7 @@ export const listQuery = z
     status: statusSchema.optional(),
     accountId: accountId.optional(),
     limit: z.coerce.number().int().min(1).max(100).default(25),
-    cursor: z.string().max(200).optional(),
+    cursor: z.string().max(200).meta({ description: 'opaque: the nextCursor of an earlier page; any other value is 400' }).optional(),
   })
   .strict();
 
