@@ -3,12 +3,14 @@ import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zo
 import type { AppDeps } from './app-deps';
 import { authPlugin } from './plugins/app/auth';
 import { errorsPlugin, frameworkErrors } from './plugins/app/errors';
+import { methodNotAllowedPlugin } from './plugins/app/method-not-allowed';
 import { rateLimitPlugin } from './plugins/external/rate-limit';
 import { swaggerPlugin } from './plugins/external/swagger';
 import { healthRoutes } from './routes/health';
 import { accountRoutes } from './routes/v1/accounts';
 import { auditRoutes } from './routes/v1/audit';
 import { requestRoutes } from './routes/v1/requests';
+import { MAX_ID_LENGTH } from './schemas/common';
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
@@ -24,6 +26,8 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     trustProxy: false,
     ajv: { customOptions: { removeAdditional: false } },
     frameworkErrors,
+    // The id schema's limit, so an id the schema accepts is routed and a longer one is its 400.
+    routerOptions: { maxParamLength: MAX_ID_LENGTH },
   });
   // JSON only: anything else is 415, not a parse attempt.
   app.removeContentTypeParser('text/plain');
@@ -32,6 +36,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
 
   await app.register(rateLimitPlugin);
   await app.register(errorsPlugin);
+  await app.register(methodNotAllowedPlugin);
   await app.register(swaggerPlugin);
   await app.register(authPlugin, { config: deps.config });
   await app.register(healthRoutes, { deps });

@@ -6,7 +6,8 @@ const members = (role: string) =>
     .array(principalId)
     .min(1, `must name at least one ${role}`)
     .max(50, `must name at most 50 ${role}s`)
-    .refine((list) => new Set(list).size === list.length, `must not repeat a ${role}`);
+    .refine((list) => new Set(list).size === list.length, `must not repeat a ${role}`)
+    .meta({ uniqueItems: true });
 
 export const policySchema = z
   .object({
@@ -19,7 +20,10 @@ export const policySchema = z
   .strict()
   .meta({ id: 'Policy' });
 
-export const accountId = z.string().trim().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2-63 lower-case letters, digits or hyphens');
+/** Printable, no whitespace or control characters (PostgreSQL text cannot hold NUL). */
+const upn = () => z.string().max(256).regex(/^[^@\s\u0000-\u001F\u007F]+@[^@\s\u0000-\u001F\u007F]+\.[^@\s\u0000-\u001F\u007F]+$/, 'must be a user principal name such as bg1@contoso.onmicrosoft.com');
+
+export const accountId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2-63 lower-case letters, digits or hyphens');
 
 /** Separation of duties holds per account: nobody approves or reviews what they may request. */
 const separated = <T extends { requesters?: string[]; approvers?: string[]; reviewers?: string[]; policy?: { requiredApprovals: number } }>(value: T, ctx: z.RefinementCtx) => {
@@ -38,7 +42,7 @@ export const createAccountBody = z
   .object({
     id: accountId,
     displayName: requiredText(200),
-    upn: z.string().trim().max(256).regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be a user principal name such as bg1@contoso.onmicrosoft.com'),
+    upn: upn(),
     secretName: z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, 'must be a Key Vault secret name (letters, digits, hyphens)'),
     requesters: members('requester'),
     approvers: members('approver'),
@@ -52,7 +56,7 @@ export const createAccountBody = z
 export const patchAccountBody = z
   .object({
     displayName: requiredText(200).optional(),
-    upn: z.string().trim().max(256).regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be a user principal name').optional(),
+    upn: upn().optional(),
     requesters: members('requester').optional(),
     approvers: members('approver').optional(),
     reviewers: members('reviewer').optional(),
@@ -60,7 +64,8 @@ export const patchAccountBody = z
   })
   .strict()
   .refine((value) => Object.keys(value).length > 0, 'must change at least one field')
-  .meta({ id: 'AccountPatch' });
+  // The refine above does not reach the OpenAPI document; this says the same there.
+  .meta({ id: 'AccountPatch', minProperties: 1 });
 
 export const accountSchema = z
   .object({

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { resourceId } from './common';
 
 export const auditQuery = z
   .object({
-    requestId: z.string().max(128).optional(),
-    accountId: z.string().max(128).optional(),
+    requestId: resourceId.optional(),
+    accountId: resourceId.optional(),
     after: z.coerce.number().int().min(0).default(0),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isIsoDuration, durationToMs } from '../domain/durations';
 
 /** Principal ids are Entra object ids (GUIDs) or OIDC subjects: printable, bounded, no whitespace. */
-export const principalId = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9._@:\-]+$/, 'must be a principal id (letters, digits, . _ @ : -)');
+export const principalId = z.string().min(1).max(128).regex(/^[A-Za-z0-9._@:\-]+$/, 'must be a principal id (letters, digits, . _ @ : -)');
 
 /** Free text from people: bounded, no control characters other than newline and tab. */
 export const text = (max: number) =>
@@ -11,7 +11,8 @@ export const text = (max: number) =>
     .max(max, `must be at most ${max} characters`)
     .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/, 'must not contain control characters');
 
-export const requiredText = (max: number) => text(max).trim().min(1, 'must not be empty');
+/** Blank text is refused by a pattern, not only after trimming, so the OpenAPI document says so too. */
+export const requiredText = (max: number) => text(max).min(1, 'must not be empty').regex(/\S/, 'must not be blank').trim();
 
 export const isoDuration = (options: { minMs?: number; maxMs?: number; what: string }) =>
   z
@@ -19,6 +20,11 @@ export const isoDuration = (options: { minMs?: number; maxMs?: number; what: str
     .refine(isIsoDuration, 'must be an ISO-8601 duration in days, hours, minutes or seconds, such as PT30M')
     .refine((value) => !isIsoDuration(value) || durationToMs(value) >= (options.minMs ?? 1000), `${options.what} must be at least ${(options.minMs ?? 1000) / 1000} seconds`)
     .refine((value) => !isIsoDuration(value) || options.maxMs === undefined || durationToMs(value) <= options.maxMs, `${options.what} is too long`);
+
+/** One dependency's readiness, as /readyz reports it (in its 200 answer and in its 503 problem). */
+export const dependencyStatusSchema = z
+  .object({ name: z.enum(['postgres', 'temporal', 'keyvault']), ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() })
+  .meta({ id: 'DependencyStatus' });
 
 export const problemSchema = z
   .object({
@@ -33,8 +39,21 @@ export const problemSchema = z
       .boolean()
       .optional()
       .describe('true when the action was handed on but not seen to finish: send the same request again to learn its outcome'),
-    dependencies: z.array(z.object({ name: z.string(), ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() })).optional(),
+    dependencies: z.array(dependencyStatusSchema).optional(),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 
-export const idParams = z.object({ id: z.string().trim().min(1).max(128) });
+/**
+ * The longest id a path may carry. The router is given the same limit (`maxParamLength` in
+ * app.ts), so a longer id gets the schema's 400 rather than the router's 414.
+ */
+export const MAX_ID_LENGTH = 128;
+
+/** Request ids (UUIDs) and account ids both fit; anything else is a 400 before any lookup. */
+export const resourceId = z
+  .string()
+  .min(1)
+  .max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be an id (letters, digits, . _ : -)');
+
+export const idParams = z.object({ id: resourceId });

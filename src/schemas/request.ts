@@ -11,7 +11,7 @@ export const createRequestBody = z
     accountId,
     scenario: scenarioSchema,
     justification: requiredText(2000),
-    incidentRef: text(100).trim().min(1).nullable().optional(),
+    incidentRef: requiredText(100).nullable().optional(),
   })
   .strict()
   .meta({ id: 'RequestCreate' });
@@ -40,7 +40,7 @@ export const reviewBody = z
   .meta({ id: 'Review' });
 
 export const idempotencyKeyHeader = z.object({
-  'idempotency-key': z.string().trim().min(8, 'must be 8-200 characters').max(200, 'must be 8-200 characters').regex(/^[\x21-\x7E]+$/, 'must be printable ASCII').optional(),
+  'idempotency-key': z.string().min(8, 'must be 8-200 characters').max(200, 'must be 8-200 characters').regex(/^[\x21-\x7E]+$/, 'must be printable ASCII').optional(),
 });
 
 export const listQuery = z
@@ -48,7 +48,7 @@ export const listQuery = z
     status: statusSchema.optional(),
     accountId: accountId.optional(),
     limit: z.coerce.number().int().min(1).max(100).default(25),
-    cursor: z.string().max(200).optional(),
+    cursor: z.string().max(200).meta({ description: 'opaque: the nextCursor of an earlier page; any other value is 400' }).optional(),
   })
   .strict();
 

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config';
+import { SigningKeysUnavailableError, UnauthenticatedError } from '../../errors';
 
 export const ROLES = { admin: 'BreakGlass.Admin', auditor: 'BreakGlass.Auditor' } as const;
 
@@ -22,26 +23,7 @@ declare module 'fastify' {
   }
 }
 
-export class UnauthenticatedError extends Error {
-  readonly statusCode = 401;
-  /** `missing`: the request carried no credentials at all (RFC 6750 §3.1: no error code then). */
-  constructor(
-    reason: string,
-    readonly missing = false,
-  ) {
-    super(reason);
-    this.name = 'UnauthenticatedError';
-  }
-}
-
-/** The issuer's signing keys could not be fetched and none are known yet: a 503, not the caller's fault. */
-export class SigningKeysUnavailableError extends Error {
-  readonly statusCode = 503;
-  constructor() {
-    super("the identity provider's signing keys (AUTH_JWKS_URL) could not be fetched; try again shortly");
-    this.name = 'SigningKeysUnavailableError';
-  }
-}
+export { SigningKeysUnavailableError, UnauthenticatedError };
 
 interface Claims {
   oid?: unknown;

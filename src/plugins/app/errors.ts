@@ -1,15 +1,16 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from '@fastify/type-provider-zod';
+import { DependencyError, ProblemError, UnauthenticatedError } from '../../errors';
 import { keyVaultUnavailableReason } from '../../keyvault/secret-client';
-import { DependencyError, ProblemError } from '../../lifecycle/errors';
-import { SigningKeysUnavailableError, UnauthenticatedError } from './auth';
+import { MAX_ID_LENGTH } from '../../schemas/common';
 
-const TITLES: Record<number, string> = {
+export const STATUS_TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Payload Too Large',
   414: 'URI Too Long',
@@ -24,7 +25,7 @@ export function sendProblem(reply: FastifyReply, status: number, detail: string,
   return reply
     .code(status)
     .type('application/problem+json')
-    .send({ type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, ...extra });
+    .send({ type: 'about:blank', title: STATUS_TITLES[status] ?? 'Error', status, detail, ...extra });
 }
 
 const REALM = 'breakglass';
@@ -62,7 +63,6 @@ function fieldErrors(context: string, issue: ValidationIssue): Array<{ path: str
 
 /** Which dependency an infrastructure error came from, so a 503 can name it. */
 function dependencyOf(error: unknown): DependencyError | null {
-  if (error instanceof DependencyError) return error;
   const e = error as { name?: string; code?: string | number; message?: string; statusCode?: number; constructor?: { name?: string } };
   const message = e.message ?? '';
   if (e.name === 'ServiceError' || e.name === 'TransportError' || /tonic::transport|Channel has been shut down|UNAVAILABLE|DEADLINE_EXCEEDED/.test(message))
@@ -82,8 +82,13 @@ function dependencyOf(error: unknown): DependencyError | null {
  * Wire it in the Fastify constructor: `Fastify({ ..., frameworkErrors })`.
  */
 export function frameworkErrors(error: FastifyError, _request: unknown, reply: FastifyReply) {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    // The router's limit is the id schema's (app.ts), so this is the same 400 the schema gives, not a 414.
+    const message = `must be at most ${MAX_ID_LENGTH} characters`;
+    return sendProblem(reply, 400, `params: a path parameter ${message}`, { errors: [{ path: 'params', message }] });
+  }
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-  const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is too long' : error.code === 'FST_ERR_BAD_URL' ? 'the URL is not validly encoded' : 'the request could not be routed';
+  const detail = error.code === 'FST_ERR_BAD_URL' ? 'the URL is not validly encoded' : 'the request could not be routed';
   return sendProblem(reply, status, detail);
 }
 
@@ -100,23 +105,17 @@ export const errorsPlugin = fp(
         // may echo token content, so only printable ASCII without quotes reaches the header.
         const challenge = error.missing ? `Bearer realm="${REALM}"` : `Bearer realm="${REALM}", error="invalid_token", error_description="${headerSafe(error.message)}"`;
         void reply.header('www-authenticate', challenge);
-        return sendProblem(reply, 401, error.message);
       }
-      if (error instanceof SigningKeysUnavailableError) {
-        request.log.error('identity provider signing keys unavailable');
-        return sendProblem(reply, 503, error.message, { dependency: 'identity' });
-      }
-      if (error.name === 'BadCursorError') {
-        return sendProblem(reply, 400, `querystring.cursor: ${error.message}`, { errors: [{ path: 'querystring.cursor', message: error.message }] });
-      }
+      if (error instanceof DependencyError) request.log.error({ err: error, dependency: error.dependency }, 'dependency unavailable');
+      // Our own errors know their status and problem members (src/errors.ts).
+      if (error instanceof ProblemError) return sendProblem(reply, error.statusCode, error.message, error.extensions);
       const bodyProblem = BODY_ERRORS[error.code];
       if (bodyProblem) return sendProblem(reply, error.statusCode ?? 400, `body: ${bodyProblem}`, { errors: [{ path: 'body', message: bodyProblem }] });
-      if (error instanceof ProblemError && !(error instanceof DependencyError)) return sendProblem(reply, error.statusCode, error.message, error.problemExtras());
       // Before the 429 below: Key Vault throttling the service is a 503 naming Key Vault, not the caller's rate limit.
       const dependency = dependencyOf(error);
       if (dependency) {
         request.log.error({ err: error, dependency: dependency.dependency }, 'dependency unavailable');
-        return sendProblem(reply, 503, dependency.message, dependency.problemExtras());
+        return sendProblem(reply, 503, dependency.message, dependency.extensions);
       }
       if (error.statusCode === 429) return sendProblem(reply, 429, error.message || 'rate limit exceeded; try again later');
       if (isResponseSerializationError(error)) {

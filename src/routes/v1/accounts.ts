@@ -4,9 +4,13 @@ import { z } from 'zod';
 import type { AppDeps } from '../../app-deps';
 import { registerAccount } from '../../accounts/register';
 import { withTransaction } from '../../db/pool';
-import { InvalidInputError, NotFoundError, RefusedError } from '../../lifecycle/errors';
+import { InvalidInputError, NotFoundError, RefusedError } from '../../errors';
 import { accountSchema, accountSeparationCheck, createAccountBody, patchAccountBody } from '../../schemas/account';
 import { idParams, problemSchema } from '../../schemas/common';
+
+/** Rules across fields that JSON Schema cannot state: the document says them in words. */
+const SEPARATION =
+  'Nobody may be both a requester and an approver or reviewer, and there must be at least policy.requiredApprovals approvers; otherwise 400 naming the field.';
 
 const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 503: problemSchema };
 
@@ -22,7 +26,7 @@ export const accountRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
 
   app.post(
     '/v1/accounts',
-    { schema: { tags: ['accounts'], summary: 'Register a break-glass account (admin); its secret must exist and is sealed', body: createAccountBody, response: { 201: accountSchema, ...problems } } },
+    { schema: { tags: ['accounts'], summary: 'Register a break-glass account (admin); its secret must exist and is sealed', description: SEPARATION, body: createAccountBody, response: { 201: accountSchema, ...problems } } },
     async (request, reply) => {
       await requireAdmin(request, 'account.register', request.body.id);
       const account = await registerAccount(deps, request.principal.id, request.body);
@@ -55,7 +59,7 @@ export const accountRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
 
   app.patch(
     '/v1/accounts/:id',
-    { schema: { tags: ['accounts'], summary: 'Change members or policy (admin); requests in flight keep their copied policy', params: idParams, body: patchAccountBody, response: { 200: accountSchema, ...problems } } },
+    { schema: { tags: ['accounts'], summary: 'Change members or policy (admin); requests in flight keep their copied policy', description: `${SEPARATION} The rules apply to the account as changed.`, params: idParams, body: patchAccountBody, response: { 200: accountSchema, ...problems } } },
     async (request) => {
       await requireAdmin(request, 'account.update', request.params.id);
       return withTransaction(deps.pool, async (tx) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InvalidInputError } from '../../errors';
 
 const cursorSchema = z.object({ c: z.iso.datetime(), i: z.string().min(1).max(128) });
 
@@ -7,10 +8,9 @@ export function encodeCursor(createdAt: string, id: string): string {
   return Buffer.from(JSON.stringify({ c: createdAt, i: id })).toString('base64url');
 }
 
-export class BadCursorError extends Error {
-  readonly statusCode = 400;
+export class BadCursorError extends InvalidInputError {
   constructor() {
-    super('cursor is not one this service issued');
+    super([{ path: 'querystring.cursor', message: 'cursor is not one this service issued' }]);
     this.name = 'BadCursorError';
   }
 }

@@ -265,13 +265,16 @@ void t.test('GET /v1/requests and /v1/audit: bad queries give 400 naming the par
   t.ok(ok.body.items.length <= 1);
 });
 
-void t.test('unknown routes and methods: 404 problem', async (t) => {
+void t.test('unknown routes: 404 problem; a known path with another method: 405 problem with Allow', async (t) => {
   const unknown = await api.call('GET', '/v1/nope', { as: PEOPLE.requester });
   problem(t, unknown, 404, [], 'GET /v1/nope');
   problem(t, await api.call('GET', '/v2/requests'), 404, [], 'GET /v2/requests without a token');
-  problem(t, await api.call('DELETE', '/v1/requests', { as: PEOPLE.requester }), 404, [], 'DELETE /v1/requests');
+  const wrongMethod = await api.call('DELETE', '/v1/requests', { as: PEOPLE.requester });
+  problem(t, wrongMethod, 405, [], 'DELETE /v1/requests');
+  t.equal(wrongMethod.headers.get('allow'), 'GET, HEAD, POST', 'Allow names the methods the path has');
   // Router errors happen before any route: they need Fastify's frameworkErrors option (src/app.ts).
-  problem(t, await api.call('GET', `/v1/requests/${'x'.repeat(129)}`, { as: PEOPLE.requester }), 414, [], 'a request id over the router limit');
+  // The router's limit is the id schema's, so an id over it is the schema's 400, not a 414.
+  problem(t, await api.call('GET', `/v1/requests/${'x'.repeat(129)}`, { as: PEOPLE.requester }), 400, ['params'], 'a request id over the length limit');
   problem(t, await api.call('GET', '/v1/requests/%E0%A4%A', { as: PEOPLE.requester }), 400, [], 'a malformed URL encoding');
   problem(t, await api.call('GET', '/v1/requests/00000000-0000-0000-0000-000000000000', { as: PEOPLE.requester }), 404, [], 'an unknown request id');
 });
