@@ -29,7 +29,8 @@ export const requestRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
       schema: {
         tags: ['requests'],
         summary: 'Request emergency access to an account',
-        description: 'With an Idempotency-Key, every attempt with that key (concurrent, or a retry after a timeout or crash) answers with the one request the key created.',
+        description:
+          'With an Idempotency-Key, every attempt with that key (concurrent, or a retry after a timeout or crash) answers with the one request the key created. The key is bound to the body it was first used with: the same key with another body is 422.',
         headers: idempotencyKeyHeader,
         body: createRequestBody,
         response: { 201: requestSchema, 422: problemSchema, ...problems },
