@@ -9,6 +9,9 @@ import { healthRoutes } from './routes/health';
 import { accountRoutes } from './routes/v1/accounts';
 import { auditRoutes } from './routes/v1/audit';
 import { requestRoutes } from './routes/v1/requests';
+import { identityMappingRoutes } from './routes/v1/identity-mappings';
+import { passkeyRoutes } from './routes/v1/passkeys';
+import { sessionRoutes } from './routes/v1/sessions';
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
@@ -33,10 +36,13 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await app.register(rateLimitPlugin);
   await app.register(errorsPlugin);
   await app.register(swaggerPlugin);
-  await app.register(authPlugin, { config: deps.config });
+  await app.register(authPlugin, { config: deps.config, auth: deps.auth, pool: deps.pool, audit: deps.audit });
   await app.register(healthRoutes, { deps });
   await app.register(accountRoutes, { deps });
   await app.register(requestRoutes, { deps });
   await app.register(auditRoutes, { deps });
+  await app.register(sessionRoutes, { deps });
+  await app.register(passkeyRoutes, { deps });
+  await app.register(identityMappingRoutes, { deps });
   return app;
 }

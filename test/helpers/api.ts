@@ -26,8 +26,9 @@ interface Teardown {
 }
 
 /** The real API on a real port, with the dev issuer's JWKS, the test stack and an in-process worker. */
-export async function setupApi(t: Teardown, options: { env?: Record<string, string> } = {}): Promise<ApiHarness> {
-  const h = await setupHarness(t);
+export async function setupApi(t: Teardown, options: { env?: Record<string, string>; harness?: Harness } = {}): Promise<ApiHarness> {
+  // A given harness lets a second API instance share the first one's database and task queue.
+  const h = options.harness ?? (await setupHarness(t));
   const key = await loadOrCreateDevKey(mkdtempSync(join(tmpdir(), 'bg-idp-')));
   const jwks = await serveDevJwks(key);
   const config = parseConfig({

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from '@fastify/type-provider-zod';
 import { DependencyError, NotFoundError, RefusedError } from '../../lifecycle/errors';
-import { SigningKeysUnavailableError, UnauthenticatedError } from './auth';
+import { SigningKeysUnavailableError, UnauthenticatedError } from '../../auth/errors';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
