@@ -137,10 +137,13 @@ export function createKeySet(options: KeySetOptions) {
    * then reports `ok` (fresh keys), `degraded` (the last fetch failed; older keys still serve)
    * or `down` (no keys: this issuer's tokens get 503 until a fetch succeeds).
    */
-  async function probe(): Promise<{ state: 'ok' | 'degraded' | 'down'; error?: string }> {
+  async function probe(waitMs = 2_000): Promise<{ state: 'ok' | 'degraded' | 'down'; error?: string }> {
     const now = Date.now();
-    if ((!keys || now - loadedAt > ttlMs || lastError) && now - lastAttemptAt >= cooldownMs) await refresh();
-    else if (inflight) await inflight;
+    const pending = (!keys || now - loadedAt > ttlMs || lastError) && now - lastAttemptAt >= cooldownMs ? refresh() : inflight;
+    if (pending) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([pending, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]).finally(() => clearTimeout(timer));
+    }
     if (!keys) return { state: 'down', error: lastError ?? 'no keys fetched yet' };
     return lastError ? { state: 'degraded', error: lastError } : { state: 'ok' };
   }
