@@ -23,7 +23,7 @@ import {
   type ReviewArgs,
 } from '../domain/messages';
 import type { BreakglassInput, RequestView } from '../domain/request';
-import { mayCancel, mayClose, mayCreate, mayDecide, mayReveal, mayReview, type Actor, type Refusal } from '../domain/rules';
+import { mayCancel, mayClose, mayCreate, mayDecide, mayReveal, mayRevealStepUp, mayReview, type Actor, type Refusal } from '../domain/rules';
 import { isSecretDisabledError } from '../keyvault/secret-client';
 import { NotFoundError, RefusedError } from './errors';
 
@@ -188,7 +188,8 @@ export function createLifecycle(deps: LifecycleDeps) {
     /** The workflow authorises (and audits) the reveal first; only then is Key Vault read, here in the API process. */
     async reveal(actor: Actor, requestId: string, loaded?: Loaded): Promise<Revealed> {
       const { view, account } = loaded ?? (await load(requestId));
-      const refusal = mayReveal(view, actor, Date.now()) ?? stillRequester(account, { ...actor, isAdmin: false });
+      const refusal =
+        mayReveal(view, actor, Date.now()) ?? stillRequester(account, { ...actor, isAdmin: false }) ?? mayRevealStepUp([view.policy, account.policy], actor, Date.now());
       if (refusal) return refuse(actor, 'credential.reveal', refusal, { requestId, accountId: view.accountId, status: view.status });
       const grant = await update(actor, 'credential.reveal', view, () =>
         handle(requestId).executeUpdate(authorizeRevealUpdate, { args: [{ actor: actor.id }], updateId: `reveal:${randomUUID()}` }),
