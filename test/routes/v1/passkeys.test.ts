@@ -140,3 +140,23 @@ void t.test('wrong origin, wrong RP ID, missing user verification, stale or fore
   t.equal(anonymous.status, 401, 'enrolment needs a signed-in person');
   t.equal((await signIn(api, authenticator)).res.status, 201, 'after all that, a good sign-in still works');
 });
+
+void t.test('an AAGUID allow-list admits only the listed authenticator models', async (t) => {
+  const allowed = 'cb69481e-8ff7-4039-93ec-0a2729a154a8';
+  const strict = await setupApi(t, { harness: api.h, env: { ...PASSKEY_ENV, WEBAUTHN_AAGUIDS: allowed } });
+  const other = await enrol(strict, 'kim', new SoftAuthenticator(ORIGIN, 'ee882879-721c-4913-9775-3dfcce97072a'), { fmt: 'packed' });
+  t.equal(other.res.status, 400, 'another model is refused');
+  t.match(other.res.body.detail, /not on the allow-list/);
+  t.equal(other.options.attestation, 'direct', 'attestation is asked for when models are restricted');
+  const listed = await enrol(strict, 'kim', new SoftAuthenticator(ORIGIN, allowed), { fmt: 'packed' });
+  t.equal(listed.res.status, 201, 'a listed model is enrolled');
+  t.equal(listed.res.body.aaguid, allowed);
+});
+
+void t.test('the OpenAPI document describes sign-in, sessions, passkeys and identity mappings', async (t) => {
+  const doc = await api.call('GET', '/openapi.json');
+  for (const path of ['/v1/sessions/passkey/options', '/v1/sessions/passkey', '/v1/sessions', '/v1/sessions/{id}', '/v1/passkeys/registration-options', '/v1/passkeys', '/v1/passkeys/{id}/confirm', '/v1/passkeys/{id}/revoke', '/v1/identity-mappings']) {
+    t.ok(doc.body.paths[path], `documents ${path}`);
+  }
+  t.match(JSON.stringify(doc.body.components?.schemas?.Policy ?? {}), /revealRequiresPasskey/, 'the step-up policy field is documented');
+});
