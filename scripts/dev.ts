@@ -274,6 +274,8 @@ async function main(): Promise<void> {
     NODE_ENV: process.env.NODE_ENV ?? 'development',
     ...stackEnv,
     ...(jwks ? { AUTH_ISSUER: DEV_ISSUER, AUTH_AUDIENCE: DEV_AUDIENCE, AUTH_JWKS_URL: jwks.url } : {}),
+    // Passkeys work out of the box on this machine (a browser treats http://localhost as a secure context).
+    ...(process.env.WEBAUTHN_RP_ID || process.env.WEBAUTHN_ORIGINS ? {} : { WEBAUTHN_RP_ID: 'localhost', WEBAUTHN_ORIGINS: `http://localhost:${port}` }),
   };
   let config;
   try {

@@ -1,6 +1,7 @@
 import type { SecretClient } from '@azure/keyvault-secrets';
 import type { Client } from '@temporalio/client';
 import { createAuditRepository } from './audit/audit-repository';
+import { createAuth, type Auth } from './auth';
 import type { Config } from './config';
 import { createAccountsRepository } from './db/accounts-repository';
 import { createPool, type Pool } from './db/pool';
@@ -21,6 +22,7 @@ export interface AppDeps {
   requests: ReturnType<typeof createRequestsRepository>;
   audit: ReturnType<typeof createAuditRepository>;
   lifecycle: Lifecycle;
+  auth: Auth;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export function createAppDeps(config: Config): AppDeps {
   const requests = createRequestsRepository();
   const audit = createAuditRepository();
   const lifecycle = createLifecycle({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, secrets, accounts, requests, audit });
+  const auth = createAuth({ config, pool, temporal, audit });
   return {
     config,
     pool,
@@ -46,6 +49,7 @@ export function createAppDeps(config: Config): AppDeps {
     requests,
     audit,
     lifecycle,
+    auth,
     async close() {
       await Promise.allSettled([connection.close(), healthConnection.close(), pool.end()]);
     },

@@ -11,6 +11,9 @@ import { accountRoutes } from './routes/v1/accounts';
 import { auditRoutes } from './routes/v1/audit';
 import { requestRoutes } from './routes/v1/requests';
 import { MAX_ID_LENGTH } from './schemas/common';
+import { identityMappingRoutes } from './routes/v1/identity-mappings';
+import { passkeyRoutes } from './routes/v1/passkeys';
+import { sessionRoutes } from './routes/v1/sessions';
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
@@ -38,10 +41,13 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await app.register(errorsPlugin);
   await app.register(methodNotAllowedPlugin);
   await app.register(swaggerPlugin);
-  await app.register(authPlugin, { config: deps.config });
+  await app.register(authPlugin, { config: deps.config, auth: deps.auth, pool: deps.pool, audit: deps.audit });
   await app.register(healthRoutes, { deps });
   await app.register(accountRoutes, { deps });
   await app.register(requestRoutes, { deps });
   await app.register(auditRoutes, { deps });
+  await app.register(sessionRoutes, { deps });
+  await app.register(passkeyRoutes, { deps });
+  await app.register(identityMappingRoutes, { deps });
   return app;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEV_ISSUER } from './auth/dev-issuer';
+import { authConfigProblems, authConfigShape } from './auth/auth-config';
 
 /**
  * Every environment variable of the contract, validated once at start.
@@ -70,6 +71,8 @@ export const configSchema = z.object({
     .default([...SUPPORTED_JWT_ALGORITHMS]),
   AUTH_CLOCK_SKEW_SECONDS: z.coerce.number({ message: 'wants seconds' }).int().min(0).max(300, 'wants at most 300 seconds').default(60),
   ALERT_WEBHOOK_URLS: commaList(url(['https:', 'http:'], 'comma-separated http(s) webhook URLs')).default([]),
+  // Further issuers, passkeys and sessions (src/auth/auth-config.ts).
+  ...authConfigShape,
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -123,6 +126,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     });
     throw new ConfigError(problems);
   }
+  const authProblems = authConfigProblems(result.data, isProduction(env));
+  if (authProblems.length > 0) throw new ConfigError(authProblems);
   if (isProduction(env)) {
     const problems = productionChecks(result.data);
     if (problems.length > 0) throw new ConfigError(problems);

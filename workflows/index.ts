@@ -1,2 +1,3 @@
 export { breakglassLifecycle } from './lifecycle';
 export { breakglassRequest } from './legacy/breakglass-v1';
+export { serviceAlert } from './service-alert';

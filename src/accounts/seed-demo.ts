@@ -12,6 +12,9 @@ export const DEMO = {
   approvers: ['bob', 'carol'],
   reviewer: 'erin',
   admin: 'dev-admin',
+  /** A second account whose reveal needs a passkey sign-in from the last 5 minutes (step-up). */
+  stepUpAccountId: 'demo-stepup',
+  stepUpSecretName: 'breakglass-demo-stepup',
 };
 
 /**
@@ -19,17 +22,32 @@ export const DEMO = {
  * secret holds a random throwaway value, so the README's curl walk-through works at once.
  */
 export async function seedDemoAccount(deps: { pool: Pool; secrets: SecretClient; accounts: AccountsRepository; audit: AuditRepository }): Promise<boolean> {
-  if (await deps.accounts.get(deps.pool, DEMO.accountId)) return false;
-  await deps.secrets.setSecret(DEMO.secretName, `demo-${randomBytes(12).toString('base64url')}`, { contentType: 'demo credential (not a real password)' });
+  const policy = { requiredApprovals: 2, approvalTimeout: 'PT30M', releaseWindow: 'PT15M', reviewDue: 'PT72H', reviewReminder: 'PT24H' };
+  const seeded = await seedOne(deps, DEMO.accountId, DEMO.secretName, 'Demo emergency access account', 'breakglass-demo', policy);
+  // The first account keeps the curl walk-through working with dev tokens; this one shows the passkey step-up.
+  const stepUp = await seedOne(deps, DEMO.stepUpAccountId, DEMO.stepUpSecretName, 'Demo account with passkey step-up', 'breakglass-demo-stepup', { ...policy, revealRequiresPasskey: 'PT5M' });
+  return seeded || stepUp;
+}
+
+async function seedOne(
+  deps: { pool: Pool; secrets: SecretClient; accounts: AccountsRepository; audit: AuditRepository },
+  id: string,
+  secretName: string,
+  displayName: string,
+  upnName: string,
+  policy: Parameters<typeof registerAccount>[2]['policy'],
+): Promise<boolean> {
+  if (await deps.accounts.get(deps.pool, id)) return false;
+  await deps.secrets.setSecret(secretName, `demo-${randomBytes(12).toString('base64url')}`, { contentType: 'demo credential (not a real password)' });
   await registerAccount(deps, DEMO.admin, {
-    id: DEMO.accountId,
-    displayName: 'Demo emergency access account',
-    upn: 'breakglass-demo@contoso.onmicrosoft.com',
-    secretName: DEMO.secretName,
+    id,
+    displayName,
+    upn: `${upnName}@contoso.onmicrosoft.com`,
+    secretName,
     requesters: [DEMO.requester],
     approvers: DEMO.approvers,
     reviewers: [DEMO.reviewer],
-    policy: { requiredApprovals: 2, approvalTimeout: 'PT30M', releaseWindow: 'PT15M', reviewDue: 'PT72H', reviewReminder: 'PT24H' },
+    policy,
   });
   return true;
 }

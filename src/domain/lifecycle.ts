@@ -37,6 +37,11 @@ export const ALERT_TYPES = {
   'credential.reseal_failed': 'critical',
   'review.overdue': 'warning',
   'review.completed': 'info',
+  // Passkeys: a new way into the most dangerous credential (src/auth/passkeys.ts).
+  'passkey.enrolled': 'high',
+  'passkey.confirmed': 'info',
+  'passkey.revoked': 'warning',
+  'passkey.clone_suspected': 'critical',
 } as const;
 export type AlertType = keyof typeof ALERT_TYPES;
 export type AlertSeverity = (typeof ALERT_TYPES)[AlertType];
@@ -55,3 +60,4 @@ export const FAILURE = {
 export type RefusalType = (typeof REFUSAL)[keyof typeof REFUSAL];
 
 export const SYSTEM_ACTOR = 'system';
+export const SERVICE_ALERT_WORKFLOW_TYPE = 'serviceAlert';

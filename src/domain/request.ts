@@ -9,6 +9,8 @@ export interface PolicySnapshot {
   releaseWindow: string;
   reviewDue: string;
   reviewReminder: string;
+  /** Optional step-up: the reveal needs a passkey sign-in at most this long ago (ISO duration). */
+  revealRequiresPasskey?: string;
 }
 
 export interface Approval {

@@ -1,3 +1,4 @@
+import { durationToMs } from './durations';
 import { REFUSAL, type RefusalType } from './lifecycle';
 import type { Membership, RequestView } from './request';
 
@@ -15,6 +16,10 @@ export interface Refusal {
 export interface Actor {
   id: string;
   isAdmin: boolean;
+  /** How the caller authenticated, when the service's own session says so (e.g. ["passkey"]). */
+  amr?: string[];
+  /** When the caller authenticated (ISO time), from the service's own session. */
+  authTime?: string;
 }
 
 const forbidden = (reason: string): Refusal => ({ type: REFUSAL.forbidden, reason });
@@ -47,6 +52,23 @@ export function mayReveal(view: RequestView, actor: Actor, nowMs: number): Refus
   if (view.releaseExpiresAt && nowMs >= Date.parse(view.releaseExpiresAt)) return conflict('the release window has ended');
   if (view.closedBy) return conflict('the session is being closed');
   return null;
+}
+
+/**
+ * Step-up for the reveal: when a policy asks for it, only a passkey session authenticated
+ * within its freshness may reveal. The stricter of the request's copied policy and the
+ * account's current one applies, so tightening an account takes effect at once.
+ */
+export function mayRevealStepUp(policies: Array<{ revealRequiresPasskey?: string } | undefined>, actor: Actor, nowMs: number): Refusal | null {
+  const limits = policies.map((policy) => policy?.revealRequiresPasskey).filter((value): value is string => Boolean(value));
+  if (limits.length === 0) return null;
+  const freshest = limits.reduce((a, b) => (durationToMs(a) <= durationToMs(b) ? a : b));
+  const authMs = actor.authTime ? Date.parse(actor.authTime) : NaN;
+  if (actor.amr?.includes('passkey') && Number.isFinite(authMs) && nowMs - authMs <= durationToMs(freshest)) return null;
+  return forbidden(
+    `this account requires a passkey sign-in within the last ${freshest} to reveal the credential: sign in with your passkey ` +
+      '(POST /v1/sessions/passkey/options, then POST /v1/sessions/passkey) and retry the reveal with that session token',
+  );
 }
 
 export function mayClose(view: RequestView, actor: Actor): Refusal | null {

@@ -27,7 +27,7 @@ import {
   type ReviewArgs,
 } from '../domain/messages';
 import type { BreakglassInput, RequestView, WorkflowLimits } from '../domain/request';
-import { mayCancel, mayClose, mayCreate, mayDecide, mayRead, mayReveal, mayReview, type Actor, type Refusal } from '../domain/rules';
+import { mayCancel, mayClose, mayCreate, mayDecide, mayRead, mayReveal, mayRevealStepUp, mayReview, type Actor, type Refusal } from '../domain/rules';
 import { isSecretDisabledError } from '../keyvault/secret-client';
 import type { breakglassLifecycle } from '../../workflows/lifecycle';
 import { DependencyError, IdempotencyKeyReusedError, NotFoundError, RefusedError } from './errors';
@@ -271,7 +271,10 @@ export function createLifecycle(deps: LifecycleDeps) {
         requestId,
         'credential.reveal',
         args,
-        (current, account) => mayReveal(current, caller, Date.now()) ?? stillRequester(account, { ...caller, isAdmin: false }),
+        (current, account) =>
+          mayReveal(current, caller, Date.now()) ??
+          stillRequester(account, { ...caller, isAdmin: false }) ??
+          mayRevealStepUp([current.policy, account.policy], caller, Date.now()),
         (updateId) => handle(requestId).executeUpdate(authorizeRevealUpdate, { args: [args], updateId }),
       );
       try {

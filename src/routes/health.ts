@@ -18,6 +18,16 @@ export const healthRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugin
     namespace: deps.config.TEMPORAL_NAMESPACE,
   });
 
+  /**
+   * Each way in, reported but never a reason to go red: an identity provider outage is not
+   * fixed by restarting replicas, and taking them out of rotation would also close the other
+   * ways in (passkeys, a second issuer) that exist for exactly that outage.
+   */
+  const identity = async () => ({
+    issuers: await app.issuers.states(),
+    passkeys: deps.auth.passkeys.enabled() ? ('enabled' as const) : ('disabled' as const),
+  });
+
   app.get(
     '/healthz',
     { schema: { ...publicProbe, summary: 'Liveness: the process answers', response: { 200: livenessSchema } } },
@@ -29,20 +39,18 @@ export const healthRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugin
     {
       schema: {
         ...publicProbe,
-        summary: 'Readiness: PostgreSQL, Temporal and Key Vault answer',
+        summary: 'Readiness: PostgreSQL, Temporal and Key Vault answer; each way in (issuers, passkeys) is reported',
         response: { 200: readinessSchema, 503: problemSchema },
       },
     },
     async (_request, reply) => {
-      const dependencies = await checkAll();
+      const [dependencies, ways] = await Promise.all([checkAll(), identity()]);
       const down = dependencies.filter((dependency) => !dependency.ok);
-      if (down.length === 0) return { status: 'ready' as const, dependencies };
-      return sendProblem(
-        reply,
-        503,
-        `not ready: ${down.map((dependency) => `${dependency.name} (${dependency.error})`).join(', ')}`,
-        { dependencies },
-      );
+      if (down.length === 0) return { status: 'ready' as const, dependencies, identity: ways };
+      return sendProblem(reply, 503, `not ready: ${down.map((dependency) => `${dependency.name} (${dependency.error})`).join(', ')}`, {
+        dependencies,
+        identity: ways,
+      });
     },
   );
 };

@@ -16,6 +16,8 @@ export const policySchema = z
     releaseWindow: isoDuration({ what: 'releaseWindow', maxMs: 8 * 3_600_000 }).default('PT60M'),
     reviewDue: isoDuration({ what: 'reviewDue', maxMs: 90 * 86_400_000 }).default('PT72H'),
     reviewReminder: isoDuration({ what: 'reviewReminder', minMs: 1000, maxMs: 30 * 86_400_000 }).default('PT24H'),
+    // Step-up: the reveal needs a passkey session authenticated at most this long ago (absent: no step-up).
+    revealRequiresPasskey: isoDuration({ what: 'revealRequiresPasskey', minMs: 1000, maxMs: 86_400_000 }).optional(),
   })
   .strict()
   .meta({ id: 'Policy' });
@@ -82,6 +84,7 @@ export const accountSchema = z
       releaseWindow: z.string(),
       reviewDue: z.string(),
       reviewReminder: z.string(),
+      revealRequiresPasskey: z.string().optional(),
     }),
     createdAt: z.string(),
     updatedAt: z.string(),

@@ -40,6 +40,8 @@ export const problemSchema = z
       .optional()
       .describe('true when the action was handed on but not seen to finish: send the same request again to learn its outcome'),
     dependencies: z.array(dependencyStatusSchema).optional(),
+    // Readiness only: each way in (see IdentityStatus); kept loose here to avoid a cycle with schemas/health.
+    identity: z.record(z.string(), z.unknown()).optional(),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 

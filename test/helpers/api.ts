@@ -26,8 +26,9 @@ interface Teardown {
 }
 
 /** The real API on a real port, with the dev issuer's JWKS, the test stack and an in-process worker. */
-export async function setupApi(t: Teardown, options: { env?: Record<string, string>; worker?: boolean } = {}): Promise<ApiHarness> {
-  const h = await setupHarness(t, { worker: options.worker });
+export async function setupApi(t: Teardown, options: { env?: Record<string, string>; worker?: boolean; harness?: Harness } = {}): Promise<ApiHarness> {
+  // A given harness lets a second API instance share the first one's database and task queue.
+  const h = options.harness ?? (await setupHarness(t, { worker: options.worker }));
   const key = await loadOrCreateDevKey(mkdtempSync(join(tmpdir(), 'bg-idp-')));
   const jwks = await serveDevJwks(key);
   const config = parseConfig({
