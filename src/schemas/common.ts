@@ -59,3 +59,12 @@ export const resourceId = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be an id (letters, digits, . _ : -)');
 
 export const idParams = z.object({ id: resourceId });
+
+/** Passkeys are named by their WebAuthn credential id (base64url, which may start with - or _). */
+export const passkeyIdParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be a passkey id (base64url)'),
+});

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../app-deps';
 import type { Passkey } from '../../auth/passkeys-repository';
 import { enrolBody, passkeyQuery, passkeySchema, webauthnOptions } from '../../schemas/auth';
-import { idParams, problemSchema } from '../../schemas/common';
+import { passkeyIdParams, problemSchema } from '../../schemas/common';
 
 const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 503: problemSchema };
 
@@ -42,13 +42,13 @@ export const passkeyRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
 
   app.post(
     '/v1/passkeys/:id/confirm',
-    { schema: { tags: ['passkeys'], summary: 'Confirm a pending passkey (admin, not its owner)', params: idParams, response: { 200: passkeySchema, ...problems } } },
+    { schema: { tags: ['passkeys'], summary: 'Confirm a pending passkey (admin, not its owner)', params: passkeyIdParams, response: { 200: passkeySchema, ...problems } } },
     async (request) => view(await passkeys.confirm(request.principal, request.params.id)),
   );
 
   app.post(
     '/v1/passkeys/:id/revoke',
-    { schema: { tags: ['passkeys'], summary: 'Revoke a passkey (owner or admin); the sessions it opened end too', params: idParams, response: { 200: passkeySchema, ...problems } } },
+    { schema: { tags: ['passkeys'], summary: 'Revoke a passkey (owner or admin); the sessions it opened end too', params: passkeyIdParams, response: { 200: passkeySchema, ...problems } } },
     async (request) => view(await passkeys.revoke(request.principal, request.params.id)),
   );
 };

@@ -36,7 +36,7 @@ export const sessionRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
 
   app.post(
     '/v1/sessions/passkey/options',
-    { config: signInLimit, schema: { tags: ['sessions'], summary: 'Start a passkey sign-in: WebAuthn request options with a single-use challenge (5 minutes)', response: { 200: webauthnOptions, ...problems } } },
+    { config: signInLimit, schema: { tags: ['sessions'], security: [], summary: 'Start a passkey sign-in: WebAuthn request options with a single-use challenge (5 minutes)', response: { 200: webauthnOptions, ...problems } } },
     async () => ({ ...(await passkeys.authenticationOptions()) }),
   );
 
@@ -44,7 +44,7 @@ export const sessionRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
     '/v1/sessions/passkey',
     {
       config: signInLimit,
-      schema: { tags: ['sessions'], summary: 'Finish a passkey sign-in (discoverable credential): a session with amr ["passkey"]', body: signInBody, response: { 201: signedInSchema, ...problems } },
+      schema: { tags: ['sessions'], security: [], summary: 'Finish a passkey sign-in (discoverable credential): a session with amr ["passkey"]', body: signInBody, response: { 201: signedInSchema, ...problems } },
     },
     async (request, reply) => {
       const { token, session } = await passkeys.signIn(request.body.response as AuthenticationResponseJSON);

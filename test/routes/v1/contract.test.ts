@@ -79,11 +79,9 @@ void t.test(
     for (const op of operations()) {
       const isPublic = Array.isArray(op.operation.security) && op.operation.security.length === 0;
       const anonymous = await api.call(op.method.toUpperCase(), url(op.path, 'no-such-id'));
-      t.equal(
-        anonymous.status,
-        isPublic ? 200 : 401,
-        `${op.method.toUpperCase()} ${op.path} without a token: ${isPublic ? 'public' : '401'}`,
-      );
+      // Public operations (probes, passkey sign-in) answer without a token: 2xx, or a documented 4xx for an empty body.
+      if (isPublic) t.ok(anonymous.status < 500 && anonymous.status !== 401, `${op.method.toUpperCase()} ${op.path} without a token: public (${anonymous.status})`);
+      else t.equal(anonymous.status, 401, `${op.method.toUpperCase()} ${op.path} without a token: 401`);
       conforms(t, op, anonymous, 'without a token');
       if (isPublic) continue;
       const body = BODY_METHODS.has(op.method) ? { unexpected: true } : undefined;
