@@ -35,9 +35,13 @@ export const ALERT_TYPES = {
   'credential.reseal_failed': 'critical',
   'review.overdue': 'warning',
   'review.completed': 'info',
+  // Service events, not tied to one request (no requestId).
+  'alert.delivery_failing': 'warning',
+  'audit.checkpoint': 'info',
 } as const;
 export type AlertType = keyof typeof ALERT_TYPES;
 export type AlertSeverity = (typeof ALERT_TYPES)[AlertType];
+export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const satisfies readonly AlertSeverity[];
 
 /** Failure types raised by the workflow's validators; the API maps them to HTTP statuses. */
 export const REFUSAL = {

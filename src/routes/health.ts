@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { failingSinks } from '../alerts/sink-health';
 import { createReadinessChecks } from '../health/checks';
 import type { AppDeps } from '../app-deps';
 
@@ -10,7 +11,9 @@ export const healthRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, {
   app.get('/readyz', async (_request, reply) => {
     const dependencies = await checkAll();
     const down = dependencies.filter((dependency) => !dependency.ok);
-    if (down.length === 0) return { status: 'ready', dependencies };
+    // A failing alert sink does not make the service unready (alerts wait and are retried), but it is listed.
+    const alertSinks = { failing: down.some((dependency) => dependency.name === 'postgres') ? [] : await failingSinks(deps.pool).catch(() => []) };
+    if (down.length === 0) return { status: 'ready', dependencies, alertSinks };
     return reply
       .code(503)
       .type('application/problem+json')
@@ -20,6 +23,7 @@ export const healthRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, {
         status: 503,
         detail: `not ready: ${down.map((dependency) => `${dependency.name} (${dependency.error})`).join(', ')}`,
         dependencies,
+        alertSinks,
       });
   });
 };
