@@ -49,20 +49,27 @@ export function createAlertActivities(deps: AlertActivityDeps) {
     const context = Context.current();
     const since = context.info.scheduledTimestampMs;
     if (Date.now() - since < failingAfterMs) return;
-    const reportId = await health.markFailing(sink, new Date(since).toISOString(), error);
+    // The first report of this outage wins: its id, time and error are the same for every caller.
+    const report = await health.markFailing(sink, new Date(since).toISOString(), error);
     const alert: Alert = {
-      eventId: reportId,
+      eventId: report.eventId,
       type: 'alert.delivery_failing',
       severity: 'warning',
       requestId: null,
       accountId: null,
       actor: SYSTEM_ACTOR,
       at: new Date().toISOString(),
-      summary: `alert sink ${sink.id} (${sink.format}) has not accepted alerts since ${new Date(since).toISOString()}: ${error}; they are retried until it does`,
+      summary: `alert sink ${sink.id} (${sink.format}) has not accepted alerts since ${report.since}: ${report.error}; they are retried until it does`,
     };
     const input: BroadcastAlertInput = { alert, exceptSinkId: sink.id };
     await context.client.workflow
-      .start(BROADCAST_WORKFLOW_TYPE, { taskQueue: context.info.taskQueue, workflowId: `${context.info.taskQueue}/${reportId}`, args: [input] })
+      // One report per outage: the id is the outage's, and an id once used is never started again.
+      .start(BROADCAST_WORKFLOW_TYPE, {
+        taskQueue: context.info.taskQueue,
+        workflowId: `${context.info.taskQueue}/${report.eventId}`,
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        args: [input],
+      })
       .catch((startError: unknown) => {
         if (!(startError instanceof WorkflowExecutionAlreadyStartedError)) throw startError;
       });

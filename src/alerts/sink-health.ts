@@ -19,12 +19,12 @@ export interface FailingSink {
   reportEventId: string;
 }
 
-async function latest(db: Queryable, sink: string): Promise<{ action: string; eventId: string } | null> {
-  const { rows } = await db.query<{ action: string; event_id: string }>(
-    `SELECT action, event_id FROM audit_events WHERE action IN ($1, $2) AND details->>'sink' = $3 ORDER BY seq DESC LIMIT 1`,
+async function latest(db: Queryable, sink: string): Promise<{ action: string; eventId: string; details: Record<string, unknown> } | null> {
+  const { rows } = await db.query<{ action: string; event_id: string; details: Record<string, unknown> }>(
+    `SELECT action, event_id, details FROM audit_events WHERE action IN ($1, $2) AND details->>'sink' = $3 ORDER BY seq DESC LIMIT 1`,
     [SINK_FAILING, SINK_RECOVERED, sink],
   );
-  return rows[0] ? { action: rows[0].action, eventId: rows[0].event_id } : null;
+  return rows[0] ? { action: rows[0].action, eventId: rows[0].event_id, details: rows[0].details } : null;
 }
 
 export function createSinkHealth(pool: Pool) {
@@ -34,19 +34,19 @@ export function createSinkHealth(pool: Pool) {
      * Records the outage unless it is already recorded; returns the event id of the outage's
      * report either way, so the caller can make sure the report was sent (idempotently).
      */
-    async markFailing(sink: { id: string; format: string }, undeliveredSince: string, error: string): Promise<string> {
+    async markFailing(sink: { id: string; format: string }, undeliveredSince: string, error: string): Promise<{ eventId: string; since: string; error: string }> {
       return withTransaction(pool, async (tx) => {
         // The head lock serialises this check-then-append with every other writer of the chain.
         await tx.query('SELECT seq FROM audit_head WHERE id FOR UPDATE');
         const last = await latest(tx, sink.id);
-        if (last?.action === SINK_FAILING) return last.eventId;
+        if (last?.action === SINK_FAILING) return { eventId: last.eventId, since: String(last.details.undeliveredSince), error: String(last.details.error) };
         const event = await audit.append(tx, {
           eventId: `${SINK_FAILING}:${sink.id}:${undeliveredSince}`,
           actor: SYSTEM_ACTOR,
           action: SINK_FAILING,
           details: { sink: sink.id, format: sink.format, undeliveredSince, error },
         });
-        return event.eventId;
+        return { eventId: event.eventId, since: undeliveredSince, error };
       });
     },
 
