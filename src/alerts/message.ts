@@ -66,7 +66,8 @@ export function factsOf(alert: AlertContent): Array<{ title: string; value: stri
     ...(alert.requestId ? [{ title: 'Request', value: alert.requestId }] : []),
     { title: 'By', value: alert.actor },
     { title: 'At', value: alert.at },
-    { title: 'Audit head', value: `seq ${alert.auditHead.seq} ${alert.auditHead.hash}` },
+    // The head is for machines (generic, PagerDuty details); people see it only on the checkpoint.
+    ...(alert.type === 'audit.checkpoint' ? [{ title: 'Audit head', value: `seq ${alert.auditHead.seq} ${alert.auditHead.hash}` }] : []),
   ];
 }
 
