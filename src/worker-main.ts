@@ -27,8 +27,8 @@ async function main() {
     ...(process.env.BREAKGLASS_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.BREAKGLASS_WORKFLOW_BUNDLE } } : {}),
   });
   // The daily audit checkpoint: one Temporal Schedule per task queue, created or updated idempotently.
-  // A failure here must not keep the worker (and every break-glass release) from running.
-  await ensureCheckpointSchedule(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), {
+  // In the background: a failure or a slow answer here must not keep the worker (and every break-glass release) from running.
+  void ensureCheckpointSchedule(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     everyMs: durationToMs(config.AUDIT_CHECKPOINT_EVERY),
   }).catch((error: unknown) => process.stderr.write(`breakglass worker: audit checkpoint schedule not set (${(error as Error).message}); the next start tries again\n`));

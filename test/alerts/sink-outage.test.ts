@@ -44,6 +44,11 @@ t.before(async () => {
   await waitForOutput(logs, /worker ready/);
 });
 
+void t.test('the worker creates the audit checkpoint schedule at start (daily by default)', async (t) => {
+  const every = await eventually('the schedule', async () => (await api.h.temporal.schedule.getHandle(checkpointScheduleId(api.h.taskQueue)).describe()).spec.intervals?.[0]?.every);
+  t.equal(every, 86_400_000, 'AUDIT_CHECKPOINT_EVERY defaults to P1D');
+});
+
 void t.test('sinks down, then back: every alert once per sink, the outage reported once and listed by /readyz', async (t) => {
   const { h } = api;
   const { account } = await h.createAccount({ policy: { reviewDue: 'PT1H' } });
