@@ -33,8 +33,7 @@ COPY src ./src
 COPY workflows ./workflows
 COPY activities ./activities
 COPY migrations ./migrations
-# The one writable place: where the Compose stack drops the Key Vault emulator's certificate.
-# A named volume mounted here copies this directory's owner, so the `node` user can write it.
+# Where the Compose stack mounts (read-only) the CA certificate its Key Vault emulator publishes.
 RUN mkdir -p /var/lib/breakglass/keyvault-ca \
   && chown node:node /var/lib/breakglass/keyvault-ca
 # The official image's `node` user, by number so a runtime (Kubernetes runAsNonRoot, for one)

@@ -15,6 +15,8 @@ import { freePort, startService, stopService, waitFor } from './processes';
  *
  * - BREAKGLASS_KEYVAULT=builtin   use the built-in emulator, never look for Lowkey Vault
  * - LOWKEY_VAULT_JAR=/path.jar    use that jar (no download); a failure to start it is an error
+ * - BREAKGLASS_KEYVAULT_FAULTS=1  use the built-in emulator with its test-only fault switch on
+ *                                 (as the `faults` option does; scripts/test.ts passes that)
  *
  * Otherwise the jar comes from the cache (cacheDir('lowkey-vault', version)) or from one download
  * attempt from Maven Central. A failed attempt is remembered for 24 h in a marker file so later
@@ -25,6 +27,8 @@ export interface KeyVault {
   url: string;
   caCertPath: string;
   kind: 'lowkey-vault' | 'builtin-emulator';
+  /** The built-in emulator's fault switch (PUT /_faults/secrets/{name}) is on. */
+  faults: boolean;
   close(): Promise<void>;
 }
 
@@ -279,19 +283,22 @@ async function launchLowkey(jar: string, jdk: Jdk, dataDir: string, log: (line: 
     }
     if (!url) throw new Error(`Lowkey Vault is up, but a verified request to it failed (${failures.join('; ')})`);
     log(`[keyvault] Lowkey Vault (${jar}, Java ${jdk.version}) at ${url}; CA ${caCertPath}`);
-    return { url, caCertPath, kind: 'lowkey-vault', close: () => stopService(child) };
+    return { url, caCertPath, kind: 'lowkey-vault', faults: false, close: () => stopService(child) };
   } catch (error) {
     await stopService(child);
     throw error;
   }
 }
 
-export async function startKeyVault(options: { dataDir: string; log?: (line: string) => void }): Promise<KeyVault> {
+export async function startKeyVault(options: { dataDir: string; log?: (line: string) => void; faults?: boolean }): Promise<KeyVault> {
   const log = options.log ?? (() => {});
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  const faults = options.faults ?? process.env.BREAKGLASS_KEYVAULT_FAULTS === '1';
   let why: string;
-  if (process.env.BREAKGLASS_KEYVAULT === 'builtin') {
+  if (faults) {
+    why = 'the fault switch is wanted (Lowkey Vault has none)';
+  } else if (process.env.BREAKGLASS_KEYVAULT === 'builtin') {
     why = 'BREAKGLASS_KEYVAULT=builtin';
   } else {
     const found = await obtainLowkey(log);
@@ -309,8 +316,8 @@ export async function startKeyVault(options: { dataDir: string; log?: (line: str
   }
   log(`[keyvault] ${why}; using the built-in emulator`);
   // The emulator keeps its files (ca.crt, state.json) directly in dataDir, as before this module existed.
-  const emulator = await startKeyVaultEmulator({ dataDir, log });
-  return { url: emulator.url, caCertPath: emulator.caCertPath, kind: 'builtin-emulator', close: emulator.close };
+  const emulator = await startKeyVaultEmulator({ dataDir, log, faults });
+  return { url: emulator.url, caCertPath: emulator.caCertPath, kind: 'builtin-emulator', faults: emulator.faults, close: emulator.close };
 }
 
 /** Where the 24 h "not obtainable" marker lives (delete it to make the next run ask Maven Central again). */

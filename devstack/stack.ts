@@ -16,6 +16,8 @@ export interface StackOptions {
   /** Start only what the environment does not already provide. */
   provided?: { DATABASE_URL?: string; TEMPORAL_ADDRESS?: string; KEYVAULT_URL?: string };
   log?: (line: string) => void;
+  /** The built-in Key Vault emulator with its test-only fault switch on (the test suite). */
+  keyVaultFaults?: boolean;
 }
 
 export async function startLocalStack(options: StackOptions): Promise<LocalStack> {
@@ -33,7 +35,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
         : startTemporalDevServer({ dbFile: options.persistTemporal ? join(options.dataDir, 'temporal', 'temporal.sqlite') : undefined, log }).then(
             (s) => (stops.push(s.stop), s),
           ),
-      provided.KEYVAULT_URL ? null : startKeyVault({ dataDir: join(options.dataDir, 'keyvault'), log }).then((s) => (stops.push(s.close), s)),
+      provided.KEYVAULT_URL ? null : startKeyVault({ dataDir: join(options.dataDir, 'keyvault'), log, faults: options.keyVaultFaults }).then((s) => (stops.push(s.close), s)),
     ]);
     const env: Record<string, string> = {};
     if (postgres) env.DATABASE_URL = postgres.url;

@@ -21,7 +21,8 @@ async function main() {
   const logPath = join(process.cwd(), '.tap', `run-${stamp}.tap`);
   const serviceLog = createWriteStream(join(process.cwd(), '.tap', `services-${stamp}.log`));
   process.stdout.write('starting Temporal dev server, PostgreSQL and Key Vault for the test run…\n');
-  const stack = await startLocalStack({ dataDir: runDir, persistTemporal: false, log: (line) => serviceLog.write(`${line}\n`) });
+  // keyVaultFaults: tests inject Key Vault faults per secret (test/helpers/keyvault-faults.ts).
+  const stack = await startLocalStack({ dataDir: runDir, persistTemporal: false, keyVaultFaults: true, log: (line) => serviceLog.write(`${line}\n`) });
   // Interrupted runs still stop what they started.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {

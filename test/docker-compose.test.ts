@@ -1,8 +1,12 @@
 import t from 'tap';
-import { existsSync, readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { parse } from 'yaml';
+import { ensureTls, tlsNames } from '../devstack/keyvault-emulator/tls';
+import { dockerfileInstructions } from './helpers/dockerfile';
 import { configSchema, parseConfig } from '../src/config';
 
 /**
@@ -87,13 +91,16 @@ const USER_ENV: Record<string, string> = {
 const resolved = (name: string) =>
   Object.fromEntries(Object.entries(environmentOf(name)).map(([key, value]) => [key, interpolate(value, USER_ENV)]));
 
-/**
- * Names in the certificate Lowkey Vault ships (as its maintainers list them in
- * github.com/nagyesta/lowkey-vault issues #300 and #1807). The stack trusts that certificate, so
- * KEYVAULT_URL must use a name Node accepts from this list.
- */
-const LOWKEY_CERTIFICATE_SAN =
-  'DNS:lowkey-vault.local, DNS:lowkey-vault, DNS:*.localhost, DNS:*.lowkey-vault, DNS:*.lowkey-vault.local, DNS:*.default.svc.cluster.local, DNS:localhost, IP Address:127.0.0.1';
+/** `command` as a list of arguments, and the value after one of its flags. */
+const commandOf = (name: string): string[] => {
+  const command = services[name]?.command ?? [];
+  return Array.isArray(command) ? command : command.split(/\s+/);
+};
+const flagOf = (name: string, flag: string): string | undefined => {
+  const args = commandOf(name);
+  const at = args.indexOf(flag);
+  return at === -1 ? undefined : args[at + 1];
+};
 
 const SCHEMA_KEYS = Object.keys(configSchema.shape) as Array<keyof typeof configSchema.shape>;
 const REQUIRED_KEYS = SCHEMA_KEYS.filter((key) => !configSchema.shape[key].safeParse(undefined).success);
@@ -104,11 +111,21 @@ void t.test('every service of the stack is defined', async (t) => {
     t.ok(services[name], `service ${name}`);
   }
   t.match(services.postgres?.image, /^postgres:/, 'postgres runs the official image');
-  t.match(services.keyvault?.image, /^nagyesta\/lowkey-vault:/, 'keyvault runs Lowkey Vault');
+  // The project's own emulator (answers a disabled secret with 403 SecretDisabled, as Key Vault does), not Lowkey Vault (404).
+  const keyvaultBuild = services.keyvault?.build;
+  t.same(
+    typeof keyvaultBuild === 'object' ? { context: keyvaultBuild.context, dockerfile: keyvaultBuild.dockerfile ?? 'Dockerfile' } : keyvaultBuild,
+    { context: 'devstack/keyvault-emulator', dockerfile: 'Dockerfile' },
+    'keyvault builds the project emulator image',
+  );
+  t.ok(existsSync(join(ROOT, 'devstack/keyvault-emulator/Dockerfile')), 'its Dockerfile exists');
+  t.notMatch(JSON.stringify(services), /lowkey/i, 'Lowkey Vault is gone from the stack');
   t.match(services['temporal-ui']?.image, /^temporalio\/ui:/, 'temporal-ui runs temporalio/ui');
   t.equal(environmentOf('temporal-ui').TEMPORAL_ADDRESS, 'temporal:7233', 'temporal-ui talks to the temporal service');
-  t.match(environmentOf('keyvault').LOWKEY_ARGS, /--server\.port=8443\b/, 'Lowkey Vault listens on 8443');
-  t.notMatch(environmentOf('keyvault').LOWKEY_ARGS, /LOWKEY_DEBUG_REQUEST_LOG=true/, 'Lowkey request logging (secret values) stays off');
+  t.equal(flagOf('keyvault', '--port'), '8443', 'the emulator listens on 8443');
+  t.equal(flagOf('keyvault', '--host'), '0.0.0.0', 'on all interfaces inside its container');
+  t.notOk(commandOf('keyvault').includes('--faults'), 'the test-only fault switch stays off');
+  t.ok((services.keyvault?.volumes ?? []).some((volume) => volume.split(':')[1] === flagOf('keyvault', '--data-dir')), 'its data directory is a volume (secrets survive a restart)');
 });
 
 void t.test('api and worker are one image built from the Dockerfile', async (t) => {
@@ -179,19 +196,21 @@ void t.test('configuration points at the services of the stack', async (t) => {
   const networks = services.keyvault?.networks;
   const aliases = networks && !Array.isArray(networks) ? (networks.default?.aliases ?? []) : [];
   t.ok(vaultHost === 'keyvault' || aliases.includes(vaultHost), `KEYVAULT_URL host ${vaultHost} resolves to the keyvault service`);
-  const identityError = checkServerIdentity(vaultHost, { subject: { CN: 'lowkey-vault' }, subjectaltname: LOWKEY_CERTIFICATE_SAN } as PeerCertificate);
-  t.equal(identityError, undefined, `Node accepts ${vaultHost} for Lowkey Vault's certificate (no single-label wildcard)`);
-  t.equal(environmentOf('keyvault-ca').LOWKEY_HOST, vaultHost, 'the certificate job fetches and checks that same name');
-  if (vaultHost !== 'keyvault') {
-    t.match(environmentOf('keyvault').LOWKEY_ARGS, new RegExp(`LOWKEY_VAULT_ALIASES=\\S*=${vaultHost.replace(/\./g, '\\.')}:8443`), 'Lowkey serves a vault under that name');
-  }
+  // The certificate the emulator makes for the names in its command: Node must accept it for that host.
+  const tlsDir = mkdtempSync(join(tmpdir(), 'compose-tls-'));
+  t.teardown(() => rmSync(tlsDir, { recursive: true, force: true }));
+  const cert = new X509Certificate(ensureTls(tlsDir, tlsNames((flagOf('keyvault', '--tls-names') ?? '').split(','))).cert);
+  const identityError = checkServerIdentity(vaultHost, { subject: { CN: 'localhost' }, subjectaltname: cert.subjectAltName } as PeerCertificate);
+  t.equal(identityError, undefined, `Node accepts ${vaultHost} for the emulator's certificate (${cert.subjectAltName})`);
+  t.equal(checkServerIdentity('localhost', { subject: { CN: 'localhost' }, subjectaltname: cert.subjectAltName } as PeerCertificate), undefined, 'and localhost, for a client on the host');
 
   const caPath = env.KEYVAULT_CA_CERT!;
   t.ok(caPath, 'KEYVAULT_CA_CERT is set so the emulator certificate is trusted');
   const caDir = caPath.slice(0, caPath.lastIndexOf('/'));
   const producer = Object.keys(services).find(
-    (name) => !(APP_SERVICES as readonly string[]).includes(name) && Object.values(environmentOf(name)).includes(caPath),
+    (name) => !(APP_SERVICES as readonly string[]).includes(name) && [...Object.values(environmentOf(name)), ...commandOf(name)].includes(caPath),
   );
+  t.equal(producer, 'keyvault', 'the emulator publishes its CA certificate (--ca-out) where KEYVAULT_CA_CERT points');
   t.ok(producer, 'a service writes the certificate KEYVAULT_CA_CERT names');
   const volumeFor = (name: string) => (services[name]?.volumes ?? []).find((volume) => volume.split(':')[1] === caDir);
   for (const name of APP_SERVICES) {
@@ -262,19 +281,6 @@ void t.test('no secret is baked into the compose file', async (t) => {
     }
   }
 });
-
-/** Dockerfile instructions, with line continuations joined and comments dropped. */
-function dockerfileInstructions(text: string): Array<{ instruction: string; args: string }> {
-  return text
-    .replace(/\\\r?\n/g, ' ')
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('#'))
-    .map((line) => {
-      const [instruction = '', ...rest] = line.split(/\s+/);
-      return { instruction: instruction.toUpperCase(), args: rest.join(' ') };
-    });
-}
 
 void t.test('Dockerfile', async (t) => {
   const instructions = dockerfileInstructions(read('Dockerfile'));

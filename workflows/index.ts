@@ -1,3 +1,4 @@
-export { breakglassRequest } from './breakglass';
+export { breakglassLifecycle } from './lifecycle';
+export { breakglassRequest } from './legacy/breakglass-v1';
 export { auditCheckpoint } from './audit-checkpoint';
 export { broadcastAlert } from './alert-broadcast';

@@ -156,6 +156,11 @@ void t.test('wire-level behaviour', async (t) => {
   t.type(unknown.json.error.code, 'string');
   t.equal((await raw('GET', '/secrets?api-version=6.0')).status, 400, 'unsupported api-version');
   t.equal((await raw('GET', '/secrets?api-version=2025-07-01')).status, 200);
+  t.equal((await raw('GET', '/secrets?api-version=2026-04-01')).status, 200, 'the newest SDK version');
+  t.equal((await raw('GET', '/secrets?api-version=2025-13-01')).status, 400, 'a made-up 2025-* version');
+  const noSwitch = await raw('PUT', '/_faults/secrets/bg-account-1', { body: '{"fault":"throttled"}' });
+  t.equal(noSwitch.status, 404, 'the fault switch is off unless asked for');
+  t.equal((await client().getSecret('bg-account-1')).value, 'second-value', 'and nothing was set');
 });
 
 void t.test('a restart on the same dataDir keeps secrets and the CA', async (t) => {
@@ -183,7 +188,7 @@ void t.test('CLI prints its URL as one JSON line and exits cleanly on SIGTERM', 
   const cliDir = mkdtempSync(join(tmpdir(), 'kv-emulator-cli-'));
   t.teardown(() => rmSync(cliDir, { recursive: true, force: true }));
   const tsx = join(__dirname, '../../node_modules/.bin/tsx');
-  const child = spawn(tsx, [join(__dirname, '../../devstack/keyvault-emulator/server.ts'), '--port', '0', '--data-dir', cliDir], {
+  const child = spawn(tsx, [join(__dirname, '../../devstack/keyvault-emulator/main.ts'), '--port', '0', '--data-dir', cliDir], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

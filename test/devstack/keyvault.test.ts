@@ -25,10 +25,11 @@ function freshCache(name: string): string {
 t.beforeEach(() => {
   delete process.env.BREAKGLASS_KEYVAULT;
   delete process.env.LOWKEY_VAULT_JAR;
+  delete process.env.BREAKGLASS_KEYVAULT_FAULTS;
 });
 t.teardown(() => {
   keyVaultInternals.fetch = realFetch;
-  for (const name of ['BREAKGLASS_CACHE_DIR', 'BREAKGLASS_KEYVAULT', 'LOWKEY_VAULT_JAR', 'JAVA_HOME']) {
+  for (const name of ['BREAKGLASS_CACHE_DIR', 'BREAKGLASS_KEYVAULT', 'BREAKGLASS_KEYVAULT_FAULTS', 'LOWKEY_VAULT_JAR', 'JAVA_HOME']) {
     if (originalEnv[name] === undefined) delete process.env[name];
     else process.env[name] = originalEnv[name];
   }
@@ -94,6 +95,18 @@ void t.test('BREAKGLASS_KEYVAULT=builtin skips Lowkey Vault without any download
   t.equal(fetched.length, before, 'no request');
   t.notOk(existsSync(negativeCacheMarkerPath()), 'nothing cached');
   t.ok(lines.includes('[keyvault] BREAKGLASS_KEYVAULT=builtin; using the built-in emulator'));
+});
+
+void t.test('faults: true starts the built-in emulator with its fault switch on, without any download attempt', async (t) => {
+  freshCache('faults');
+  const before = fetched.length;
+  const lines: string[] = [];
+  const kv = await startKeyVault({ dataDir: join(scratch, 'data-faults'), log: (line) => lines.push(line), faults: true });
+  await kv.close();
+  t.equal(kv.kind, 'builtin-emulator');
+  t.equal(kv.faults, true, 'the switch is on');
+  t.equal(fetched.length, before, 'no request');
+  t.match(lines.join('\n'), /fault switch is wanted \(Lowkey Vault has none\); using the built-in emulator/);
 });
 
 void t.test('a cached jar is used without asking the network; one that does not start falls back and says why', async (t) => {

@@ -27,7 +27,7 @@ interface Teardown {
 
 /** The real API on a real port, with the dev issuer's JWKS, the test stack and an in-process worker. */
 export async function setupApi(t: Teardown, options: { env?: Record<string, string>; worker?: boolean } = {}): Promise<ApiHarness> {
-  const h = await setupHarness(t, { worker: options.worker ?? true });
+  const h = await setupHarness(t, { worker: options.worker });
   const key = await loadOrCreateDevKey(mkdtempSync(join(tmpdir(), 'bg-idp-')));
   const jwks = await serveDevJwks(key);
   const config = parseConfig({

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import type { Client } from '@temporalio/client';
 
-export const HISTORIES_DIR = join(__dirname, '..', 'workflows', 'histories');
+export const HISTORIES_ROOT = join(__dirname, '..', 'workflows', 'histories');
+/** Histories of the current workflow type; `v1/` holds the frozen first version's. */
+export const HISTORIES_DIR = join(HISTORIES_ROOT, 'v2');
 
 /**
  * With BREAKGLASS_RECORD_HISTORIES=1 the path tests save each finished workflow's history;
@@ -11,9 +13,9 @@ export const HISTORIES_DIR = join(__dirname, '..', 'workflows', 'histories');
  * Stored as binary protobuf: the SDK's JSON helpers trip over two copies of protobufjs
  * in this install ("type must be a Type").
  */
-export async function recordHistory(client: Client, workflowId: string, name: string): Promise<void> {
+export async function recordHistory(client: Client, workflowId: string, name: string, runId?: string): Promise<void> {
   if (process.env.BREAKGLASS_RECORD_HISTORIES !== '1') return;
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   mkdirSync(HISTORIES_DIR, { recursive: true });
   writeFileSync(join(HISTORIES_DIR, `${name}.binpb`), temporal.api.history.v1.History.encode(history).finish());
 }

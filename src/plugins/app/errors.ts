@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from '@fastify/type-provider-zod';
-import { DependencyError, NotFoundError, RefusedError } from '../../lifecycle/errors';
+import { keyVaultUnavailableReason } from '../../keyvault/secret-client';
+import { DependencyError, ProblemError } from '../../lifecycle/errors';
 import { SigningKeysUnavailableError, UnauthenticatedError } from './auth';
 
 const TITLES: Record<number, string> = {
@@ -66,8 +67,9 @@ function dependencyOf(error: unknown): DependencyError | null {
   const message = e.message ?? '';
   if (e.name === 'ServiceError' || e.name === 'TransportError' || /tonic::transport|Channel has been shut down|UNAVAILABLE|DEADLINE_EXCEEDED/.test(message))
     return new DependencyError('temporal', 'the workflow service did not answer');
-  if (e.name === 'RestError' && (e.statusCode === undefined || e.statusCode >= 500 || e.code === 'REQUEST_SEND_ERROR'))
-    return new DependencyError('keyvault', 'Key Vault did not answer');
+  // Any Key Vault failure but SecretDisabled (401, 403 RBAC/policy, 429, 5xx): the service cannot act, not the caller's fault.
+  const keyVault = keyVaultUnavailableReason(error);
+  if (keyVault) return new DependencyError('keyvault', keyVault);
   if (typeof e.code === 'string' && (/^(08|53|57P)/.test(e.code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(e.code)) && !('statusCode' in e))
     return new DependencyError('postgres', 'the database did not answer');
   if (/timeout exceeded when trying to connect|Connection terminated/.test(message)) return new DependencyError('postgres', 'the database did not answer');
@@ -109,14 +111,14 @@ export const errorsPlugin = fp(
       }
       const bodyProblem = BODY_ERRORS[error.code];
       if (bodyProblem) return sendProblem(reply, error.statusCode ?? 400, `body: ${bodyProblem}`, { errors: [{ path: 'body', message: bodyProblem }] });
-      if (error instanceof RefusedError) return sendProblem(reply, error.statusCode, error.reason, error.currentStatus ? { currentStatus: error.currentStatus } : {});
-      if (error instanceof NotFoundError) return sendProblem(reply, 404, error.message);
-      if (error.statusCode === 429) return sendProblem(reply, 429, error.message || 'rate limit exceeded; try again later');
+      if (error instanceof ProblemError && !(error instanceof DependencyError)) return sendProblem(reply, error.statusCode, error.message, error.problemExtras());
+      // Before the 429 below: Key Vault throttling the service is a 503 naming Key Vault, not the caller's rate limit.
       const dependency = dependencyOf(error);
       if (dependency) {
         request.log.error({ err: error, dependency: dependency.dependency }, 'dependency unavailable');
-        return sendProblem(reply, 503, dependency.message, { dependency: dependency.dependency });
+        return sendProblem(reply, 503, dependency.message, dependency.problemExtras());
       }
+      if (error.statusCode === 429) return sendProblem(reply, 429, error.message || 'rate limit exceeded; try again later');
       if (isResponseSerializationError(error)) {
         request.log.error({ err: error }, 'response did not match its schema');
         return sendProblem(reply, 500, 'internal error');
