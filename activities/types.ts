@@ -27,11 +27,25 @@ export interface Alert {
   eventId: string;
   type: AlertType;
   severity: AlertSeverity;
-  requestId: string;
-  accountId: string;
+  /** Null for service events (audit.checkpoint, alert.delivery_failing). */
+  requestId: string | null;
+  accountId: string | null;
   actor: string;
   at: string;
   summary: string;
+  /** Set by audit.checkpoint: the head it certifies. Other alerts carry the head read when they are sent. */
+  auditHead?: AuditHead;
+}
+
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
+export interface BroadcastAlertInput {
+  alert: Alert;
+  /** The sink the alert is about, which is not asked to deliver it. */
+  exceptSinkId?: string;
 }
 
 export interface DeliverAlertInput {

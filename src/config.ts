@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { sinkListSchema } from './alerts/sinks';
 import { DEV_ISSUER } from './auth/dev-issuer';
 import { authConfigProblems, authConfigShape } from './auth/auth-config';
+import { isIsoDuration } from './domain/durations';
 
 /**
  * Every environment variable of the contract, validated once at start.
@@ -73,6 +75,12 @@ export const configSchema = z.object({
   ALERT_WEBHOOK_URLS: commaList(url(['https:', 'http:'], 'comma-separated http(s) webhook URLs')).default([]),
   // Further issuers, passkeys and sessions (src/auth/auth-config.ts).
   ...authConfigShape,
+  // Alert sinks with a format each (README, "Alert sinks"); ALERT_WEBHOOK_URLS adds generic ones.
+  ALERT_SINKS: sinkListSchema.default([]),
+  ALERT_WEBHOOK_SECRET: z.string().regex(/^(whsec_)?[A-Za-z0-9+/]{32,}={0,2}$/, 'wants a whsec_ base64 secret of at least 24 bytes').optional(),
+  ALERT_FAILING_AFTER: z.string().trim().refine(isIsoDuration, 'wants an ISO-8601 duration such as PT15M').default('PT15M'),
+  AUDIT_CHECKPOINT_EVERY: z.string().trim().refine(isIsoDuration, 'wants an ISO-8601 duration such as P1D').default('P1D'),
+  CONSOLE_URL: url(['https:', 'http:'], 'the http(s) URL of the console, such as https://breakglass.contoso.com').optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -86,7 +94,9 @@ const productionChecks = (config: Config): string[] => {
   if (config.KEYVAULT_CREDENTIAL === 'emulator') problems.push('KEYVAULT_CREDENTIAL=emulator is a dev/test setting and is refused when NODE_ENV=production');
   if (config.AUTH_ISSUER === DEV_ISSUER) problems.push('AUTH_ISSUER is the local dev issuer, which is refused when NODE_ENV=production');
   if (!config.AUTH_JWKS_URL.startsWith('https:')) problems.push('AUTH_JWKS_URL wants an https:// URL when NODE_ENV=production');
-  if (config.ALERT_WEBHOOK_URLS.length === 0) problems.push('ALERT_WEBHOOK_URLS wants at least one webhook when NODE_ENV=production');
+  if (config.ALERT_WEBHOOK_URLS.length === 0 && config.ALERT_SINKS.length === 0)
+    problems.push('ALERT_WEBHOOK_URLS or ALERT_SINKS wants at least one webhook when NODE_ENV=production');
+  if (config.ALERT_SINKS.some((sink) => !sink.url.startsWith('https:'))) problems.push('ALERT_SINKS wants https:// URLs when NODE_ENV=production');
   if (config.ALERT_WEBHOOK_URLS.some((hook) => !hook.startsWith('https:')))
     problems.push('ALERT_WEBHOOK_URLS wants https:// URLs when NODE_ENV=production');
   return problems;
@@ -99,7 +109,7 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET_BEARING = new Set(['DATABASE_URL', 'ALERT_WEBHOOK_URLS']);
+const SECRET_BEARING = new Set(['DATABASE_URL', 'ALERT_WEBHOOK_URLS', 'ALERT_SINKS', 'ALERT_WEBHOOK_SECRET']);
 
 /** What each required variable wants, for the message when it is missing. */
 const REQUIRED_WANTS: Record<string, string> = {
@@ -118,11 +128,13 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
+      // Inside a structured variable (ALERT_SINKS), say where: the operator cannot see the value in the message.
+      const where = issue.path.length > 1 ? ` at ${issue.path.slice(1).join('.')}` : '';
       const given = present[name];
       const missing = given === undefined;
       const shown = missing ? 'is not set' : SECRET_BEARING.has(name) ? 'has an invalid value' : `is ${JSON.stringify(given)}`;
       const wants = missing && issue.code === 'invalid_type' ? (REQUIRED_WANTS[name] ?? 'a value') : issue.message.replace(/^wants /, '');
-      return `${name} ${shown}; it wants ${wants}`;
+      return `${name} ${shown}${where}; it wants ${wants}`;
     });
     throw new ConfigError(problems);
   }

@@ -1,7 +1,10 @@
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { sinkMap } from './alerts/sinks';
+import { Client } from '@temporalio/client';
+import { ensureCheckpointSchedule } from './alerts/checkpoint-schedule';
+import { configuredSinks } from './alerts/sinks';
 import { loadConfigOrExit } from './config';
 import { createPool } from './db/pool';
+import { durationToMs } from './domain/durations';
 import { createSecretClient, primeSecretClient } from './keyvault/secret-client';
 import { createWorker } from './worker';
 
@@ -19,9 +22,16 @@ async function main() {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     pool,
     secrets,
-    alertSinks: sinkMap(config.ALERT_WEBHOOK_URLS),
+    alertSinks: configuredSinks(config),
+    alerts: { consoleUrl: config.CONSOLE_URL, failingAfterMs: durationToMs(config.ALERT_FAILING_AFTER) },
     ...(process.env.BREAKGLASS_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.BREAKGLASS_WORKFLOW_BUNDLE } } : {}),
   });
+  // The daily audit checkpoint: one Temporal Schedule per task queue, created or updated idempotently.
+  // In the background: a failure or a slow answer here must not keep the worker (and every break-glass release) from running.
+  void ensureCheckpointSchedule(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    everyMs: durationToMs(config.AUDIT_CHECKPOINT_EVERY),
+  }).catch((error: unknown) => process.stderr.write(`breakglass worker: audit checkpoint schedule not set (${(error as Error).message}); the next start tries again\n`));
   process.stdout.write(`breakglass worker ready on task queue ${config.TEMPORAL_TASK_QUEUE}\n`);
   try {
     await worker.run(); // SIGINT/SIGTERM shut it down gracefully

@@ -47,6 +47,8 @@ export interface VerifyResult {
   ok: boolean;
   events: number;
   firstBrokenSeq: number | null;
+  /** When a checkpoint hash was given: whether the intact part of the chain still contains it. */
+  checkpoint?: { hash: string; found: boolean; seq: number | null };
 }
 
 export function createAuditRepository() {
@@ -94,20 +96,28 @@ export function createAuditRepository() {
     /**
      * Walks the whole chain in seq order and names the first row that does not fit. The head is
      * read first and the walk stops at it, so events appended while it runs are not mistaken
-     * for a broken chain (an append commits its row and the head together).
+     * for a broken chain (an append commits its row and the head together). With a checkpoint (a
+     * head hash sent out in an alert), also says whether the intact chain still contains it: a
+     * full rewrite of the table and its head verifies, but loses every checkpoint.
      */
-    async verify(db: Queryable, batchSize = 1000): Promise<VerifyResult> {
+    async verify(db: Queryable, batchSize = 1000, checkpoint?: string): Promise<VerifyResult> {
       const head = await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id');
       const recorded = head.rows[0];
       const last = recorded?.seq ?? 0;
       let expectedSeq = 1;
       let prevHash = GENESIS_HASH;
+      let checkpointSeq: number | null = checkpoint === GENESIS_HASH ? 0 : null;
+      const withCheckpoint = (result: VerifyResult): VerifyResult =>
+        checkpoint === undefined
+          ? result
+          : { ...result, ok: result.ok && checkpointSeq !== null, checkpoint: { hash: checkpoint, found: checkpointSeq !== null, seq: checkpointSeq } };
       for (;;) {
         const { rows } = await db.query<Row>('SELECT * FROM audit_events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3', [expectedSeq, last, batchSize]);
         for (const row of rows) {
           const event = fromRow(row);
           const broken = event.seq !== expectedSeq || event.prevHash !== prevHash || hashEvent(event, prevHash) !== event.hash;
-          if (broken) return { ok: false, events: expectedSeq - 1, firstBrokenSeq: expectedSeq };
+          if (broken) return withCheckpoint({ ok: false, events: expectedSeq - 1, firstBrokenSeq: expectedSeq });
+          if (event.hash === checkpoint) checkpointSeq = event.seq;
           prevHash = event.hash;
           expectedSeq += 1;
         }
@@ -115,8 +125,9 @@ export function createAuditRepository() {
       }
       const events = expectedSeq - 1;
       // Rows deleted from the end of the chain leave the head pointing past it.
-      if (!recorded || recorded.seq !== events || recorded.hash !== prevHash) return { ok: false, events, firstBrokenSeq: Math.min(events + 1, recorded?.seq ?? events + 1) };
-      return { ok: true, events, firstBrokenSeq: null };
+      if (!recorded || recorded.seq !== events || recorded.hash !== prevHash)
+        return withCheckpoint({ ok: false, events, firstBrokenSeq: Math.min(events + 1, recorded?.seq ?? events + 1) });
+      return withCheckpoint({ ok: true, events, firstBrokenSeq: null });
     },
   };
 }

@@ -42,9 +42,13 @@ export const ALERT_TYPES = {
   'passkey.confirmed': 'info',
   'passkey.revoked': 'warning',
   'passkey.clone_suspected': 'critical',
+  // Service events, not tied to one request (no requestId).
+  'alert.delivery_failing': 'warning',
+  'audit.checkpoint': 'info',
 } as const;
 export type AlertType = keyof typeof ALERT_TYPES;
 export type AlertSeverity = (typeof ALERT_TYPES)[AlertType];
+export const ALERT_SEVERITIES = ['info', 'warning', 'high', 'critical'] as const satisfies readonly AlertSeverity[];
 
 /** Failure types raised by the workflow's validators; the API maps them to HTTP statuses. */
 export const REFUSAL = {

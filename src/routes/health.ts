@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
+import { failingSinks } from '../alerts/sink-health';
 import { createReadinessChecks } from '../health/checks';
 import type { AppDeps } from '../app-deps';
 import { sendProblem } from '../plugins/app/errors';
@@ -46,10 +47,13 @@ export const healthRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugin
     async (_request, reply) => {
       const [dependencies, ways] = await Promise.all([checkAll(), identity()]);
       const down = dependencies.filter((dependency) => !dependency.ok);
-      if (down.length === 0) return { status: 'ready' as const, dependencies, identity: ways };
+      // A failing alert sink does not make the service unready (alerts wait and are retried), but it is listed.
+      const alertSinks = { failing: down.some((dependency) => dependency.name === 'postgres') ? [] : await failingSinks(deps.pool).catch(() => []) };
+      if (down.length === 0) return { status: 'ready' as const, dependencies, identity: ways, alertSinks };
       return sendProblem(reply, 503, `not ready: ${down.map((dependency) => `${dependency.name} (${dependency.error})`).join(', ')}`, {
         dependencies,
         identity: ways,
+        alertSinks,
       });
     },
   );

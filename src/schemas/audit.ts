@@ -27,4 +27,21 @@ export const auditEventSchema = z
 
 export const auditListSchema = z.object({ events: z.array(auditEventSchema), nextAfter: z.number().nullable() }).meta({ id: 'AuditList' });
 
-export const verifySchema = z.object({ ok: z.boolean(), events: z.number(), firstBrokenSeq: z.number().nullable() }).meta({ id: 'AuditVerify' });
+export const verifyQuery = z
+  .object({
+    checkpoint: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'wants a lower-case hex SHA-256 hash, as sent in an audit.checkpoint alert')
+      .optional()
+      .describe('A head hash from an alert or an audit.checkpoint event; the answer says whether the chain still contains it'),
+  })
+  .strict();
+
+export const verifySchema = z
+  .object({
+    ok: z.boolean(),
+    events: z.number(),
+    firstBrokenSeq: z.number().nullable(),
+    checkpoint: z.object({ hash: z.string(), found: z.boolean(), seq: z.number().nullable() }).optional(),
+  })
+  .meta({ id: 'AuditVerify' });

@@ -42,6 +42,7 @@ export const problemSchema = z
     dependencies: z.array(dependencyStatusSchema).optional(),
     // Readiness only: each way in (see IdentityStatus); kept loose here to avoid a cycle with schemas/health.
     identity: z.record(z.string(), z.unknown()).optional(),
+    alertSinks: z.record(z.string(), z.unknown()).optional(),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 

@@ -19,6 +19,13 @@ export const identityStatusSchema = z
   })
   .meta({ id: 'IdentityStatus' });
 
+/** Alert sinks that have failed to deliver for longer than ALERT_FAILING_AFTER: listed, never a reason to go red. */
+export const alertSinksStatusSchema = z
+  .object({
+    failing: z.array(z.object({ sink: z.string(), format: z.string(), since: z.string(), reportedAt: z.string(), reportEventId: z.string() })),
+  })
+  .meta({ id: 'AlertSinksStatus' });
+
 export const readinessSchema = z
-  .object({ status: z.literal('ready'), dependencies: z.array(dependencyStatusSchema), identity: identityStatusSchema })
+  .object({ status: z.literal('ready'), dependencies: z.array(dependencyStatusSchema), identity: identityStatusSchema, alertSinks: alertSinksStatusSchema })
   .meta({ id: 'Readiness' });

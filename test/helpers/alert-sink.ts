@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ReceivedAlert {
@@ -13,8 +13,18 @@ export interface ReceivedAlert {
 }
 
 /** A real HTTP receiver standing in for Teams/Slack/PagerDuty; it can be taken down and brought back on the same port. */
+/** A request exactly as it arrived, for formats other than the generic JSON and for signature checks. */
+export interface RawDelivery {
+  body: string;
+  headers: IncomingHttpHeaders;
+  json: any;
+}
+
 export class AlertSink {
   readonly received: ReceivedAlert[] = [];
+  readonly raw: RawDelivery[] = [];
+  /** When set, the receiver answers this status (and records nothing): a sink that is up but refusing. */
+  failWith: number | null = null;
   private server: Server | null = null;
   private port = 0;
 
@@ -28,6 +38,8 @@ export class AlertSink {
       req.setEncoding('utf8');
       req.on('data', (chunk: string) => (body += chunk));
       req.on('end', () => {
+        if (this.failWith !== null) return void res.writeHead(this.failWith).end();
+        this.raw.push({ body, headers: req.headers, json: JSON.parse(body) });
         this.received.push({ ...(JSON.parse(body) as Omit<ReceivedAlert, 'idempotencyKey'>), idempotencyKey: String(req.headers['idempotency-key']) });
         res.writeHead(204).end();
       });

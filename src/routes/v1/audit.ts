@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { AppDeps } from '../../app-deps';
 import { RefusedError } from '../../lifecycle/errors';
-import { auditListSchema, auditQuery, verifySchema } from '../../schemas/audit';
+import { auditListSchema, auditQuery, verifyQuery, verifySchema } from '../../schemas/audit';
 import { problemSchema } from '../../schemas/common';
 
 const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 503: problemSchema };
@@ -28,7 +28,14 @@ export const auditRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugin,
 
   app.get(
     '/v1/audit/verify',
-    { schema: { tags: ['audit'], summary: 'Check the hash chain; names the first broken seq', response: { 200: verifySchema, ...problems } } },
-    async () => deps.audit.verify(deps.pool),
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Check the hash chain; names the first broken seq and, given a checkpoint hash, whether the chain still contains it',
+        querystring: verifyQuery,
+        response: { 200: verifySchema, ...problems },
+      },
+    },
+    async (request) => deps.audit.verify(deps.pool, undefined, request.query.checkpoint),
   );
 };
