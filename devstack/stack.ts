@@ -16,6 +16,8 @@ export interface StackOptions {
   /** Start only what the environment does not already provide. */
   provided?: { DATABASE_URL?: string; TEMPORAL_ADDRESS?: string; KEYVAULT_URL?: string };
   log?: (line: string) => void;
+  /** Temporal dynamic config; by default TEMPORAL_DYNAMIC_CONFIG. */
+  temporalDynamicConfig?: Readonly<Record<string, number>>;
 }
 
 export async function startLocalStack(options: StackOptions): Promise<LocalStack> {
@@ -30,7 +32,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       provided.DATABASE_URL ? null : startEmbeddedPostgres({ dataDir: join(options.dataDir, 'postgres'), log }).then((s) => (stops.push(s.stop), s)),
       provided.TEMPORAL_ADDRESS
         ? null
-        : startTemporalDevServer({ dbFile: options.persistTemporal ? join(options.dataDir, 'temporal', 'temporal.sqlite') : undefined, log }).then(
+        : startTemporalDevServer({ dbFile: options.persistTemporal ? join(options.dataDir, 'temporal', 'temporal.sqlite') : undefined, log, dynamicConfig: options.temporalDynamicConfig }).then(
             (s) => (stops.push(s.stop), s),
           ),
       provided.KEYVAULT_URL ? null : startKeyVault({ dataDir: join(options.dataDir, 'keyvault'), log }).then((s) => (stops.push(s.close), s)),
