@@ -43,7 +43,7 @@ async function main() {
   }
   let world: Awaited<ReturnType<typeof buildWorld>> | undefined;
   try {
-    world = await buildWorld(stack, runDir, log);
+    world = await buildWorld(stack, runDir, log, { cpuProfDir: options.cpuProfDir && resolve(options.cpuProfDir) });
     const w = world;
     const workerRssIdleMb = rssMb(w.worker.child.pid);
     const apiRssIdleMb = rssMb(w.api.child.pid);

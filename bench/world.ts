@@ -17,7 +17,6 @@ import type { PolicySnapshot } from '../src/domain/request';
 import { createSecretClient, primeSecretClient } from '../src/keyvault/secret-client';
 import { createLifecycle, type Lifecycle } from '../src/lifecycle/commands';
 import { connectTemporalClient } from '../src/temporal/client';
-import { WORKFLOWS_PATH } from '../src/worker';
 import { startAlertSink, startNode, type NodeService } from './services';
 
 /** Long timers: a flow is driven by people (the bench), never by a timeout, and the scale set stays open. */
@@ -45,19 +44,15 @@ export interface World {
 }
 
 /** Our worker and API as separate processes (as deployed), the floor's worker beside them, and a lifecycle client in this process. */
-export async function buildWorld(stack: LocalStack, runDir: string, log: (line: string) => void): Promise<World> {
+export async function buildWorld(stack: LocalStack, runDir: string, log: (line: string) => void, options: { cpuProfDir?: string } = {}): Promise<World> {
   const closers: Array<() => Promise<unknown>> = [];
   const close = async () => {
     for (const closeOne of closers.reverse()) await closeOne().catch(() => {});
   };
   try {
-    const [ours, floor] = await Promise.all([
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundleLogger }),
-      bundleWorkflowCode({ workflowsPath: require.resolve('./floor/workflow'), logger: quietBundleLogger }),
-    ]);
-    const bundlePath = join(runDir, 'workflow-bundle.js');
+    // Our worker bundles its workflows itself, as deployed (its memory is measured); the floor's is prebuilt.
+    const floor = await bundleWorkflowCode({ workflowsPath: require.resolve('./floor/workflow'), logger: quietBundleLogger });
     const floorBundlePath = join(runDir, 'floor-bundle.js');
-    writeFileSync(bundlePath, ours.code);
     writeFileSync(floorBundlePath, floor.code);
 
     const schema = 'bench';
@@ -94,13 +89,12 @@ export async function buildWorld(stack: LocalStack, runDir: string, log: (line: 
       AUTH_JWKS_URL: jwks.url,
       AUTH_ALGORITHMS: 'ES256',
       PORT: String(apiPort),
-      BREAKGLASS_WORKFLOW_BUNDLE: bundlePath,
     };
     const ready = /ready on task queue/;
     const [worker, floorWorker, api] = await Promise.all([
       startNode('worker', 'src/worker-main.ts', env, ready, log),
       startNode('floor-worker', 'bench/floor/worker.ts', { ...env, BENCH_FLOOR_TASK_QUEUE: floorTaskQueue, BENCH_FLOOR_BUNDLE: floorBundlePath }, ready, log),
-      startNode('api', 'src/server.ts', env, /Server listening/, log),
+      startNode('api', 'src/server.ts', env, /Server listening/, log, options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []),
     ]);
     closers.push(() => worker.stop(), () => floorWorker.stop(), () => api.stop());
 

@@ -3,6 +3,7 @@ import { sinkMap } from './alerts/sinks';
 import { loadConfigOrExit } from './config';
 import { createPool } from './db/pool';
 import { createSecretClient, primeSecretClient } from './keyvault/secret-client';
+import { bundleWorkflowsInChildProcess } from './temporal/bundle-workflows';
 import { createWorker } from './worker';
 
 /** The worker process: connect, bundle, register, run. */
@@ -20,7 +21,7 @@ async function main() {
     pool,
     secrets,
     alertSinks: sinkMap(config.ALERT_WEBHOOK_URLS),
-    ...(process.env.BREAKGLASS_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.BREAKGLASS_WORKFLOW_BUNDLE } } : {}),
+    workflowBundle: process.env.BREAKGLASS_WORKFLOW_BUNDLE ? { codePath: process.env.BREAKGLASS_WORKFLOW_BUNDLE } : { code: await bundleWorkflowsInChildProcess() },
   });
   process.stdout.write(`breakglass worker ready on task queue ${config.TEMPORAL_TASK_QUEUE}\n`);
   try {

@@ -86,11 +86,10 @@ export function createLifecycle(deps: LifecycleDeps) {
   }
 
   async function load(requestId: string): Promise<{ view: RequestView; account: Account }> {
-    const view = await requests.get(pool, requestId);
-    if (!view) throw new NotFoundError(`request ${requestId}`);
-    const account = await accounts.get(pool, view.accountId);
-    if (!account) throw new NotFoundError(`account ${view.accountId}`);
-    return { view, account };
+    // One query: the account comes with the request (a foreign key guarantees it exists).
+    const loaded = await requests.getWithAccount(pool, requestId);
+    if (!loaded) throw new NotFoundError(`request ${requestId}`);
+    return loaded;
   }
 
   /** Runs a workflow update; a validator's refusal or a finished workflow becomes an audited RefusedError. */
