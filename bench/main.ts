@@ -48,21 +48,27 @@ async function main() {
     const workerRssIdleMb = rssMb(w.worker.child.pid);
     const apiRssIdleMb = rssMb(w.api.child.pid);
     const [flowAccounts, [revealAccount]] = await Promise.all([w.createAccounts(options.concurrency), w.createAccounts(1)]);
-    const ours = ourFlow(w, flowAccounts);
-    const floor = floorFlow(w);
+    const ourFlowFn = ourFlow(w, flowAccounts);
+    const floorFlowFn = floorFlow(w);
+    let failedFlows = 0;
+    const timedRun = async (flow: typeof ourFlowFn, count: number, concurrency: number) => {
+      const times = await runFlows(flow, count, concurrency);
+      failedFlows += times.failed;
+      return summarizeSteps(times);
+    };
 
     say(`services up in ${seconds(started)} s; warming up`);
-    await runFlows(ours, Math.min(options.concurrency, 5), Math.min(options.concurrency, 5));
-    await runFlows(floor, Math.min(options.concurrency, 5), Math.min(options.concurrency, 5));
+    await runFlows(ourFlowFn, Math.min(options.concurrency, 5), Math.min(options.concurrency, 5));
+    await runFlows(floorFlowFn, Math.min(options.concurrency, 5), Math.min(options.concurrency, 5));
 
     say(`lifecycle: ${options.flows} flows one at a time, ours then the floor`);
-    const sequential = lifecycleRun(options.flows, 1, summarizeSteps(await runFlows(ours, options.flows, 1)), summarizeSteps(await runFlows(floor, options.flows, 1)));
+    const sequential = lifecycleRun(options.flows, 1, await timedRun(ourFlowFn, options.flows, 1), await timedRun(floorFlowFn, options.flows, 1));
     say(`lifecycle: ${options.flows} flows ${options.concurrency} at once, ours then the floor`);
     const concurrent = lifecycleRun(
       options.flows,
       options.concurrency,
-      summarizeSteps(await runFlows(ours, options.flows, options.concurrency)),
-      summarizeSteps(await runFlows(floor, options.flows, options.concurrency)),
+      await timedRun(ourFlowFn, options.flows, options.concurrency),
+      await timedRun(floorFlowFn, options.flows, options.concurrency),
     );
     const workerRssAfterLifecycleMb = rssMb(w.worker.child.pid);
 
@@ -78,12 +84,13 @@ async function main() {
     const accountsStarted = performance.now();
     const scaleAccounts = await w.createAccounts(options.open, 20);
     const accountsSeconds = seconds(accountsStarted);
-    const createSeconds = await openRequests(w, scaleAccounts, options.concurrency);
+    const { seconds: createSeconds, failed: openFailed } = await openRequests(w, scaleAccounts, options.concurrency);
+    failedFlows += openFailed;
     const workerRssMb = rssMb(w.worker.child.pid);
     const apiRssMb = rssMb(w.api.child.pid);
     say(`scale: ${options.open} open; lifecycle again, ours only`);
-    const sequentialAgain = summarizeSteps(await runFlows(ours, options.flows, 1));
-    const concurrentAgain = summarizeSteps(await runFlows(ours, options.flows, options.concurrency));
+    const sequentialAgain = await timedRun(ourFlowFn, options.flows, 1);
+    const concurrentAgain = await timedRun(ourFlowFn, options.flows, options.concurrency);
 
     const results: BenchResults = {
       machine: { ...machine, loadAverageAfter: machineInfo().loadAverage },
@@ -105,6 +112,7 @@ async function main() {
         sequentialChange: ratio(sequentialAgain.whole.p50, sequential.ours.whole.p50),
         concurrentChange: ratio(concurrentAgain.whole.p50, concurrent.ours.whole.p50),
       },
+      failedFlows,
       seconds: seconds(started),
     };
     const output = resolve(options.output);
@@ -112,6 +120,10 @@ async function main() {
     say('');
     say(formatReport(results));
     say(`figures written to ${output}`);
+  } catch (error) {
+    // Said before the services stop: stopping them can raise errors of its own.
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
   } finally {
     await world?.close();
     await stack.stop();
@@ -123,7 +135,7 @@ async function main() {
 const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (error: unknown) => {
     process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
     process.exit(1);

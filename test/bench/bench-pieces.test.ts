@@ -37,6 +37,7 @@ void t.test('the report has every step and the figures against their floors', as
     api: { path: '/v1/requests/:id', bodyBytes: 1500, connections: 50, seconds: 1, reqPerSec: 600, bareReqPerSec: 1000, ratioToBare: 0.6, latencyP50Ms: 2, bareLatencyP50Ms: 1, errors: 0, rssIdleMb: 100, rssAfterMb: 120 },
     reveal: { reveal: summarize([5]), bareGetSecret: summarize([1]), ratioToBare: 5 },
     scale: { open: 3, accountsSeconds: 1, createSeconds: 2, workerRssIdleMb: 150, workerRssAfterLifecycleMb: 160, workerRssMb: 170, apiRssMb: 120, sequentialWholeP50Ms: 30, concurrentWholeP50Ms: 30, sequentialChange: 1, concurrentChange: 1 },
+    failedFlows: 0,
     seconds: 1,
   } satisfies BenchResults;
   const text = formatReport(results);
