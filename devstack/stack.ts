@@ -18,6 +18,8 @@ export interface StackOptions {
   log?: (line: string) => void;
   /** The built-in Key Vault emulator with its test-only fault switch on (the test suite). */
   keyVaultFaults?: boolean;
+  /** Temporal dynamic config; by default TEMPORAL_DYNAMIC_CONFIG. */
+  temporalDynamicConfig?: Readonly<Record<string, number>>;
 }
 
 export async function startLocalStack(options: StackOptions): Promise<LocalStack> {
@@ -32,7 +34,7 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
       provided.DATABASE_URL ? null : startEmbeddedPostgres({ dataDir: join(options.dataDir, 'postgres'), log }).then((s) => (stops.push(s.stop), s)),
       provided.TEMPORAL_ADDRESS
         ? null
-        : startTemporalDevServer({ dbFile: options.persistTemporal ? join(options.dataDir, 'temporal', 'temporal.sqlite') : undefined, log }).then(
+        : startTemporalDevServer({ dbFile: options.persistTemporal ? join(options.dataDir, 'temporal', 'temporal.sqlite') : undefined, log, dynamicConfig: options.temporalDynamicConfig }).then(
             (s) => (stops.push(s.stop), s),
           ),
       provided.KEYVAULT_URL ? null : startKeyVault({ dataDir: join(options.dataDir, 'keyvault'), log, faults: options.keyVaultFaults }).then((s) => (stops.push(s.close), s)),

@@ -6,6 +6,7 @@ import { loadConfigOrExit } from './config';
 import { createPool } from './db/pool';
 import { durationToMs } from './domain/durations';
 import { createSecretClient, primeSecretClient } from './keyvault/secret-client';
+import { bundleWorkflowsInChildProcess } from './temporal/bundle-workflows';
 import { createWorker } from './worker';
 
 /** The worker process: connect, bundle, register, run. */
@@ -24,7 +25,7 @@ async function main() {
     secrets,
     alertSinks: configuredSinks(config),
     alerts: { consoleUrl: config.CONSOLE_URL, failingAfterMs: durationToMs(config.ALERT_FAILING_AFTER) },
-    ...(process.env.BREAKGLASS_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.BREAKGLASS_WORKFLOW_BUNDLE } } : {}),
+    workflowBundle: process.env.BREAKGLASS_WORKFLOW_BUNDLE ? { codePath: process.env.BREAKGLASS_WORKFLOW_BUNDLE } : { code: await bundleWorkflowsInChildProcess() },
   });
   // The daily audit checkpoint: one Temporal Schedule per task queue, created or updated idempotently.
   // In the background: a failure or a slow answer here must not keep the worker (and every break-glass release) from running.

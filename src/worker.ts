@@ -5,6 +5,7 @@ import type { Sink } from './alerts/sinks';
 import type { Pool } from './db/pool';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+export const MAX_CACHED_WORKFLOWS = 250;
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -29,5 +30,9 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     // worker may take them. The default (10 s) would keep a released credential open that
     // much past its window; a short wait costs only an occasional history replay.
     stickyQueueScheduleToStartTimeout: '2 seconds',
+    // Requests in awaiting_review sleep for days; keeping each one's state in memory (about a
+    // quarter of a MB each) bought nothing. Beyond this many, the least recently used is evicted
+    // and replayed from its history at its next step (a few ms for a whole lifecycle's history).
+    maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
   });
 }

@@ -85,3 +85,6 @@ export function createAccountsRepository() {
 }
 
 export type AccountsRepository = ReturnType<typeof createAccountsRepository>;
+
+/** For queries that join an account to something else (requests-repository's getWithAccount). */
+export { fromRow as accountFromRow, type Row as AccountRow };

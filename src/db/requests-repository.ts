@@ -1,5 +1,6 @@
 import type { RequestStatus } from '../domain/lifecycle';
 import type { RequestView } from '../domain/request';
+import { accountFromRow, type Account, type AccountRow } from './accounts-repository';
 import type { Queryable } from './pool';
 
 export class AccountBusyError extends Error {
@@ -88,6 +89,13 @@ export function createRequestsRepository() {
     async get(db: Queryable, id: string): Promise<RequestView | null> {
       const { rows } = await db.query<{ view: RequestView }>('SELECT view FROM requests WHERE id = $1', [id]);
       return rows[0]?.view ?? null;
+    },
+
+    /** A request and its account in one round trip: the read that starts every request route. */
+    async getWithAccount(db: Queryable, id: string): Promise<{ view: RequestView; account: Account } | null> {
+      const { rows } = await db.query<AccountRow & { view: RequestView }>('SELECT r.view, a.* FROM requests r JOIN accounts a ON a.id = r.account_id WHERE r.id = $1', [id]);
+      const row = rows[0];
+      return row ? { view: row.view, account: accountFromRow(row) } : null;
     },
 
     /** Newest first, keyset-paginated on (created_at, id). Visibility follows the account's membership as it is now. */

@@ -99,9 +99,10 @@ export function createLifecycle(deps: LifecycleDeps) {
    * 404 as for a request that does not exist (so ids cannot be probed), and that is audited.
    */
   async function loadVisible(caller: Caller, requestId: string, action: string): Promise<{ view: RequestView; account: Account }> {
-    const view = await requests.get(pool, requestId);
-    const account = view ? await accounts.get(pool, view.accountId) : null;
-    if (!view || !account) throw new NotFoundError(`request ${requestId}`);
+    // One query: the account comes with the request (a foreign key guarantees it exists).
+    const loaded = await requests.getWithAccount(pool, requestId);
+    if (!loaded) throw new NotFoundError(`request ${requestId}`);
+    const { view, account } = loaded;
     if (!mayRead(view, account, caller)) {
       await auditRefusal(caller, action, { type: REFUSAL.forbidden, reason: 'the request is not visible to this caller (answered 404)' }, { requestId, accountId: view.accountId });
       throw new NotFoundError(`request ${requestId}`);

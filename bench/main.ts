@@ -1,0 +1,143 @@
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
+import { startLocalStack } from '../devstack/stack';
+import { TEMPORAL_DYNAMIC_CONFIG } from '../devstack/temporal';
+import { benchApi } from './api';
+import { floorFlow, ourFlow, runFlows, summarizeSteps } from './lifecycle';
+import { machineInfo, rssMb } from './machine';
+import { parseOptions } from './options';
+import { formatReport, lifecycleRun, type BenchResults } from './report';
+import { benchReveal } from './reveal';
+import { openRequests } from './scale';
+import { ratio } from './stats';
+import { buildWorld } from './world';
+
+/**
+ * `npm run bench`: starts its own Temporal dev server, PostgreSQL and Key Vault (as the tests
+ * do), our worker and API as separate processes, and measures each figure against its floor
+ * on the same services in the same run. Prints a table; writes bench-results.json.
+ */
+async function main() {
+  const options = parseOptions(process.argv.slice(2));
+  const started = performance.now();
+  const machine = machineInfo();
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const runDir = mkdtempSync(join(tmpdir(), 'breakglass-bench-'));
+  const serviceLog = createWriteStream(join(runDir, 'services.log'));
+  const log = (line: string) => {
+    // Per-request info lines of the API under load would cost this process more than they tell.
+    if (!line.includes('"level":30')) serviceLog.write(`${line}\n`);
+  };
+  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+  const dynamicConfig = options.temporalDefaults ? {} : { ...TEMPORAL_DYNAMIC_CONFIG };
+  say(`bench: ${JSON.stringify(options)}`);
+  say('starting Temporal dev server, PostgreSQL, Key Vault, the worker and the API…');
+  const stack = await startLocalStack({ dataDir: runDir, persistTemporal: false, log, temporalDynamicConfig: dynamicConfig });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      say(`${signal}: stopping the bench's services`);
+      void stack.stop().finally(() => process.exit(130));
+    });
+  }
+  let world: Awaited<ReturnType<typeof buildWorld>> | undefined;
+  try {
+    world = await buildWorld(stack, runDir, log, { cpuProfDir: options.cpuProfDir && resolve(options.cpuProfDir) });
+    const w = world;
+    const workerRssIdleMb = rssMb(w.worker.child.pid);
+    const apiRssIdleMb = rssMb(w.api.child.pid);
+    const [flowAccounts, [revealAccount]] = await Promise.all([w.createAccounts(options.concurrency), w.createAccounts(1)]);
+    const ourFlowFn = ourFlow(w, flowAccounts);
+    const floorFlowFn = floorFlow(w);
+    let failedFlows = 0;
+    const timedRun = async (flow: typeof ourFlowFn, count: number, concurrency: number) => {
+      const times = await runFlows(flow, count, concurrency);
+      failedFlows += times.failed;
+      return summarizeSteps(times);
+    };
+
+    say(`services up in ${seconds(started)} s; warming up`);
+    await runFlows(ourFlowFn, Math.min(options.concurrency, 5), Math.min(options.concurrency, 5));
+    await runFlows(floorFlowFn, Math.min(options.concurrency, 5), Math.min(options.concurrency, 5));
+
+    say(`lifecycle: ${options.flows} flows one at a time, ours then the floor`);
+    const sequential = lifecycleRun(options.flows, 1, await timedRun(ourFlowFn, options.flows, 1), await timedRun(floorFlowFn, options.flows, 1));
+    say(`lifecycle: ${options.flows} flows ${options.concurrency} at once, ours then the floor`);
+    const concurrent = lifecycleRun(
+      options.flows,
+      options.concurrency,
+      await timedRun(ourFlowFn, options.flows, options.concurrency),
+      await timedRun(floorFlowFn, options.flows, options.concurrency),
+    );
+    const workerRssAfterLifecycleMb = rssMb(w.worker.child.pid);
+
+    say(`api: GET /v1/requests/:id for ${options.apiSeconds} s each, ours then bare Fastify`);
+    const [completed] = await w.pool.query<{ id: string }>("SELECT id FROM requests WHERE status = 'completed' LIMIT 1").then((r) => r.rows);
+    const api = await benchApi(w, completed!.id, { connections: options.apiConnections, seconds: options.apiSeconds }, log);
+    const apiRssAfterMb = rssMb(w.api.child.pid);
+
+    say(`reveal: ${options.reveals} reveals against as many bare getSecret calls`);
+    const reveal = await benchReveal(w, revealAccount!, options.reveals);
+
+    say(`scale: registering ${options.open} accounts, then bringing a request on each to awaiting_review`);
+    const accountsStarted = performance.now();
+    const scaleAccounts = await w.createAccounts(options.open, 20);
+    const accountsSeconds = seconds(accountsStarted);
+    const { seconds: createSeconds, failed: openFailed } = await openRequests(w, scaleAccounts, options.concurrency);
+    failedFlows += openFailed;
+    const workerRssMb = rssMb(w.worker.child.pid);
+    const apiRssMb = rssMb(w.api.child.pid);
+    say(`scale: ${options.open} open; lifecycle again, ours only`);
+    const sequentialAgain = await timedRun(ourFlowFn, options.flows, 1);
+    const concurrentAgain = await timedRun(ourFlowFn, options.flows, options.concurrency);
+
+    const results: BenchResults = {
+      machine: { ...machine, loadAverageAfter: machineInfo().loadAverage },
+      temporal: { dynamicConfig },
+      options: { ...options },
+      lifecycle: { ratioToFloor: sequential.ratioToFloor, sequential, concurrent },
+      api: { ...api, rssIdleMb: apiRssIdleMb, rssAfterMb: Math.max(apiRssAfterMb, apiRssMb) },
+      reveal,
+      scale: {
+        open: options.open,
+        accountsSeconds,
+        createSeconds,
+        workerRssIdleMb,
+        workerRssAfterLifecycleMb,
+        workerRssMb,
+        apiRssMb,
+        sequentialWholeP50Ms: sequentialAgain.whole.p50,
+        concurrentWholeP50Ms: concurrentAgain.whole.p50,
+        sequentialChange: ratio(sequentialAgain.whole.p50, sequential.ours.whole.p50),
+        concurrentChange: ratio(concurrentAgain.whole.p50, concurrent.ours.whole.p50),
+      },
+      failedFlows,
+      seconds: seconds(started),
+    };
+    const output = resolve(options.output);
+    writeFileSync(output, `${JSON.stringify(results, null, 2)}\n`);
+    say('');
+    say(formatReport(results));
+    say(`figures written to ${output}`);
+  } catch (error) {
+    // Said before the services stop: stopping them can raise errors of its own.
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  } finally {
+    await world?.close();
+    await stack.stop();
+    serviceLog.end();
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
+
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);
