@@ -5,11 +5,15 @@ import { createRequestsRepository } from '../src/db/requests-repository';
 import { createAlertActivities } from './alerts';
 import { createRecordEvent } from './record-event';
 import { createSealActivities } from './seal';
+import { createWatchActivities } from './watch';
+import type { GraphApi } from '../src/watch/graph-api';
 
 export interface ActivityDeps {
   pool: Pool;
   secrets: SecretClient;
   alertSinks: Map<string, string>;
+  /** Microsoft Graph for the watch (issue 13); absent: the watch reports itself failing. */
+  graph?: GraphApi;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -17,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     recordEvent: createRecordEvent({ pool: deps.pool, audit: createAuditRepository(), requests: createRequestsRepository() }),
     ...createSealActivities({ secrets: deps.secrets }),
     ...createAlertActivities({ sinks: deps.alertSinks }),
+    ...createWatchActivities({ pool: deps.pool, graph: deps.graph }),
   };
 }
 

@@ -4,6 +4,11 @@ import { loadConfigOrExit } from './config';
 import { createPool } from './db/pool';
 import { createSecretClient, primeSecretClient } from './keyvault/secret-client';
 import { createWorker } from './worker';
+import { Client, Connection } from '@temporalio/client';
+import { createGraphApi } from './watch/graph-api';
+import { createGraphClient } from './watch/graph-client';
+import { graphTokenProvider } from './watch/graph-token';
+import { ensureWatchSchedules } from './watch/schedules';
 
 /** The worker process: connect, bundle, register, run. */
 async function main() {
@@ -20,8 +25,17 @@ async function main() {
     pool,
     secrets,
     alertSinks: sinkMap(config.ALERT_WEBHOOK_URLS),
+    graph: createGraphApi(createGraphClient({ baseUrl: config.GRAPH_URL, token: graphTokenProvider(config) })),
     ...(process.env.BREAKGLASS_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.BREAKGLASS_WORKFLOW_BUNDLE } } : {}),
   });
+  // The watch's Schedules (issue 13): created or updated to the configured intervals at every start.
+  const scheduleConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  await ensureWatchSchedules(new Client({ connection: scheduleConnection, namespace: config.TEMPORAL_NAMESPACE }), {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    signinEvery: config.WATCH_SIGNIN_INTERVAL,
+    signin: { lookBack: config.WATCH_LOOKBACK, grace: config.WATCH_GRACE, degradedAfter: config.WATCH_DEGRADED_AFTER },
+    driftEvery: config.WATCH_DRIFT_INTERVAL,
+  }).finally(() => scheduleConnection.close());
   process.stdout.write(`breakglass worker ready on task queue ${config.TEMPORAL_TASK_QUEUE}\n`);
   try {
     await worker.run(); // SIGINT/SIGTERM shut it down gracefully

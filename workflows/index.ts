@@ -1,1 +1,2 @@
 export { breakglassRequest } from './breakglass';
+export * from './watch';

@@ -35,6 +35,13 @@ export const ALERT_TYPES = {
   'credential.reseal_failed': 'critical',
   'review.overdue': 'warning',
   'review.completed': 'info',
+  // Watching the accounts (issue 13)
+  'signin.observed': 'info',
+  'signin.unexpected': 'critical',
+  'monitoring.degraded': 'critical',
+  'monitoring.recovered': 'info',
+  'account.drift': 'warning',
+  'drill.overdue': 'warning',
 } as const;
 export type AlertType = keyof typeof ALERT_TYPES;
 export type AlertSeverity = (typeof ALERT_TYPES)[AlertType];

@@ -19,6 +19,17 @@ export const policySchema = z
   .strict()
   .meta({ id: 'Policy' });
 
+/** What the watch needs to know about the account in Entra (issue 13): optional, so accounts registered before the watch still work. */
+export const watchSettingsSchema = z
+  .object({
+    // `excluded`: the account is excluded from every enabled Conditional Access policy; `restricted`: the deliberately restricted second account.
+    conditionalAccess: z.enum(['excluded', 'restricted']).default('excluded'),
+    drillInterval: isoDuration({ what: 'drillInterval', minMs: 1000, maxMs: 366 * 86_400_000 }).default('P90D'),
+  })
+  .strict()
+  .meta({ id: 'WatchSettings' });
+const entraObjectId = z.string().trim().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be the Entra object id (a GUID) of the user');
+
 export const accountId = z.string().trim().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2-63 lower-case letters, digits or hyphens');
 
 /** Separation of duties holds per account: nobody approves or reviews what they may request. */
@@ -44,6 +55,8 @@ export const createAccountBody = z
     approvers: members('approver'),
     reviewers: members('reviewer'),
     policy: policySchema.default(policySchema.parse({})),
+    entraObjectId: entraObjectId.optional(),
+    watch: watchSettingsSchema.optional(),
   })
   .strict()
   .superRefine(separated)
@@ -57,6 +70,8 @@ export const patchAccountBody = z
     approvers: members('approver').optional(),
     reviewers: members('reviewer').optional(),
     policy: policySchema.optional(),
+    entraObjectId: entraObjectId.optional(),
+    watch: watchSettingsSchema.optional(),
   })
   .strict()
   .refine((value) => Object.keys(value).length > 0, 'must change at least one field')
@@ -78,6 +93,8 @@ export const accountSchema = z
       reviewDue: z.string(),
       reviewReminder: z.string(),
     }),
+    entraObjectId: z.string().nullable().optional(),
+    watch: z.object({ conditionalAccess: z.enum(['excluded', 'restricted']), drillInterval: z.string() }).optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
