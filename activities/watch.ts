@@ -10,6 +10,7 @@ import { evidenceOf, matchWindow, releaseWindow, type SignInEvidence } from '../
 import type { GraphApi } from '../src/watch/graph-api';
 import { GraphError } from '../src/watch/graph-client';
 import { createWatchRepository, type Observation } from '../src/watch/watch-repository';
+import { createDriftActivities } from './watch-drift';
 import type { CaseEventInput, PendingSignIn, SigninPollResult, SigninWatchSettings } from './watch-types';
 
 export const SIGNIN_WATCH = 'signin';
@@ -95,6 +96,8 @@ export function createWatchActivities(deps: WatchActivityDeps) {
   }
 
   return {
+    ...createDriftActivities(deps),
+
     /** One run of the sign-in watch over every account that names its Entra object id. */
     async pollSignIns(settings: SigninWatchSettings): Promise<SigninPollResult> {
       const runStarted = new Date();

@@ -9,6 +9,7 @@ import { healthRoutes } from './routes/health';
 import { accountRoutes } from './routes/v1/accounts';
 import { auditRoutes } from './routes/v1/audit';
 import { requestRoutes } from './routes/v1/requests';
+import { watchRoutes } from './routes/v1/watch';
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
@@ -38,5 +39,6 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await app.register(accountRoutes, { deps });
   await app.register(requestRoutes, { deps });
   await app.register(auditRoutes, { deps });
+  await app.register(watchRoutes, { deps });
   return app;
 }
