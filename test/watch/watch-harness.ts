@@ -31,13 +31,13 @@ export interface WatchWorld {
 }
 
 /** The test stack plus a Graph stand-in and a worker that reads it; with `api`, the real API too. */
-export async function setupWatch(t: Teardown, options: { api?: boolean } = {}): Promise<WatchWorld> {
+export async function setupWatch(t: Teardown, options: { api?: boolean; worker?: boolean } = {}): Promise<WatchWorld> {
   const standin = new GraphStandin();
   await standin.start();
   t.teardown(() => standin.stop());
   const graph = standinGraph(standin);
   const api = options.api ? await setupApi(t, { harness: { graph } }) : null;
-  const h = api?.h ?? (await setupHarness(t, { graph }));
+  const h = api?.h ?? (await setupHarness(t, { graph, worker: options.worker }));
   let runs = 0;
   return {
     h,
