@@ -11,6 +11,7 @@ import type { GraphApi } from '../src/watch/graph-api';
 import { GraphError } from '../src/watch/graph-client';
 import { createWatchRepository, type Observation } from '../src/watch/watch-repository';
 import { createDriftActivities } from './watch-drift';
+import { createDrillActivities } from './watch-drills';
 import type { CaseEventInput, PendingSignIn, SigninPollResult, SigninWatchSettings } from './watch-types';
 
 export const SIGNIN_WATCH = 'signin';
@@ -97,6 +98,7 @@ export function createWatchActivities(deps: WatchActivityDeps) {
 
   return {
     ...createDriftActivities(deps),
+    ...createDrillActivities(deps),
 
     /** One run of the sign-in watch over every account that names its Entra object id. */
     async pollSignIns(settings: SigninWatchSettings): Promise<SigninPollResult> {

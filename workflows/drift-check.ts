@@ -10,7 +10,7 @@ const { runDriftChecks } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['GraphUnavailable'] },
 });
 
-const { listAlertSinks } = proxyActivities<Activities>({
+const { listAlertSinks, checkDrills } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
@@ -20,10 +20,25 @@ const { deliverAlert } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
-export async function driftCheck(input: { accountId?: string }): Promise<DriftAccountResult[]> {
+export interface DriftCheckInput {
+  accountId?: string;
+  /** How often drill.overdue repeats while no drill succeeds (default weekly). */
+  drillRealert?: string;
+}
+
+export async function driftCheck(input: DriftCheckInput): Promise<DriftAccountResult[]> {
   const sinkIds = await listAlertSinks();
-  const results = await runDriftChecks(input);
   const alerts: Promise<void>[] = [];
+  // Drills first: they need no Graph, so an overdue drill is raised even while Graph is down.
+  for (const drill of await checkDrills({ accountId: input.accountId, realert: input.drillRealert ?? 'P7D' })) {
+    const at = new Date().toISOString();
+    const summary = `${drill.upn}: no successful drill ${drill.lastSuccessfulAt ? `since ${drill.lastSuccessfulAt}` : 'yet'} (interval ${drill.interval}); run a drill (scenario drill) to prove the account works`;
+    for (const sinkId of sinkIds) {
+      alerts.push(deliverAlert({ sinkId, alert: { eventId: `drill-overdue:${drill.accountId}:${at}`, type: 'drill.overdue', severity: ALERT_TYPES['drill.overdue'], requestId: '', accountId: drill.accountId, actor: SYSTEM_ACTOR, at, summary } }));
+    }
+  }
+  await Promise.all(alerts.splice(0));
+  const results = await runDriftChecks({ accountId: input.accountId });
   for (const result of results) {
     for (const name of result.newlyFailed) {
       const check = result.checks.find((c) => c.name === name)!;

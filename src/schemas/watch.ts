@@ -69,12 +69,36 @@ export const checksResultSchema = z
   .object({ accountId: z.string(), checkedAt: z.string(), checks: z.array(checkSchema), newlyFailed: z.array(z.string()), recovered: z.array(z.string()) })
   .meta({ id: 'DriftCheckRun' });
 
+export const drillSchema = z
+  .object({
+    requestId: z.string(),
+    status: z.string(),
+    successful: z.boolean(),
+    missing: z.array(z.string()),
+    requester: z.string(),
+    approvers: z.array(z.string()),
+    reviewer: z.string().nullable(),
+    createdAt: z.string(),
+    releasedAt: z.string().nullable(),
+    firstSignInAt: z.string().nullable(),
+    closedAt: z.string().nullable(),
+    reviewedAt: z.string().nullable(),
+    secondsToRelease: z.number().nullable(),
+    secondsToSignIn: z.number().nullable(),
+    secondsToClose: z.number().nullable(),
+  })
+  .meta({ id: 'Drill', description: 'A drill (scenario drill) and its evidence' });
+
+export const drillListSchema = z
+  .object({ accountId: z.string(), drillInterval: z.string(), lastSuccessfulAt: z.string().nullable(), items: z.array(drillSchema) })
+  .meta({ id: 'DrillList' });
+
 export const readinessSchema = z
   .object({
     accountId: z.string(),
     ready: z.boolean(),
     checks: z.array(checkSchema),
-    lastDrill: z.record(z.string(), z.unknown()).nullable(),
+    lastDrill: drillSchema.nullable(),
     lastSignIn: observationSchema.nullable(),
     watch: z.object({ degraded: z.boolean(), consecutiveFailures: z.number().int(), lastSuccessAt: z.string().nullable(), lastError: z.string().nullable() }),
   })

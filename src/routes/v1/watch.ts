@@ -13,6 +13,10 @@ import { createDriftRepository } from '../../watch/drift-repository';
 import { createWatchRepository } from '../../watch/watch-repository';
 import type { DriftAccountResult } from '../../../activities/watch-drift';
 import { loadVisible } from './request-access';
+import { accountDrills } from '../../../activities/watch-drills';
+import { DEFAULT_WATCH } from '../../db/accounts-repository';
+import { drillsCsv, lastSuccessful } from '../../watch/drills';
+import { drillListSchema } from '../../schemas/watch';
 
 const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 503: problemSchema };
 const SIGNIN_WATCH = 'signin';
@@ -85,6 +89,28 @@ export const watchRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugin,
     },
   );
 
+  async function drillsOf(principal: { id: string; isAdmin: boolean; isAuditor: boolean }, id: string) {
+    const account = await visibleAccount(principal, id);
+    const items = await accountDrills(deps.pool, account);
+    const interval = account.watch?.drillInterval ?? DEFAULT_WATCH.drillInterval;
+    return { accountId: account.id, drillInterval: interval, lastSuccessfulAt: lastSuccessful(items)?.reviewedAt ?? null, items };
+  }
+
+  app.get(
+    '/v1/accounts/:id/drills',
+    { schema: { tags: ['accounts', 'watch'], summary: 'Drills of the account with their evidence, newest first (JSON export)', params: idParams, response: { 200: drillListSchema, ...problems } } },
+    async (request) => drillsOf(request.principal, request.params.id),
+  );
+
+  app.get(
+    '/v1/accounts/:id/drills.csv',
+    { schema: { tags: ['accounts', 'watch'], summary: 'Drill evidence as CSV for auditors', params: idParams, produces: ['text/csv'], response: { ...problems } } },
+    async (request, reply) => {
+      const { accountId, items } = await drillsOf(request.principal, request.params.id);
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="drills-${accountId}.csv"`).send(drillsCsv(items) as never); // a string with its content type is sent as it is
+    },
+  );
+
   app.get(
     '/v1/accounts/:id/readiness',
     { schema: { tags: ['accounts', 'watch'], summary: 'Whether the account is ready for an emergency: drift checks, last drill, last sign-in, watch health', params: idParams, response: { 200: readinessSchema, ...problems } } },
@@ -96,7 +122,7 @@ export const watchRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugin,
         accountId: account.id,
         ready: checks.length > 0 && checks.every((c) => c.passed),
         checks,
-        lastDrill: null,
+        lastDrill: (await accountDrills(deps.pool, account))[0] ?? null,
         lastSignIn: await watch.lastForAccount(deps.pool, account.id),
         watch: { degraded: health.degraded, consecutiveFailures: health.consecutiveFailures, lastSuccessAt: health.lastSuccessAt, lastError: health.lastError },
       };
