@@ -12,6 +12,8 @@ export const DEMO = {
   approvers: ['bob', 'carol'],
   reviewer: 'erin',
   admin: 'dev-admin',
+  /** The demo account's user in the dev Graph stand-in's tenant (devstack/graph-standin/demo.ts). */
+  entraObjectId: '5f0c0de0-0000-4000-8000-00000000d3a0',
 };
 
 /**
@@ -19,7 +21,10 @@ export const DEMO = {
  * secret holds a random throwaway value, so the README's curl walk-through works at once.
  */
 export async function seedDemoAccount(deps: { pool: Pool; secrets: SecretClient; accounts: AccountsRepository; audit: AuditRepository }): Promise<boolean> {
-  if (await deps.accounts.get(deps.pool, DEMO.accountId)) return false;
+  const existing = await deps.accounts.get(deps.pool, DEMO.accountId);
+  // A demo account seeded before the watch existed gets its Entra user too.
+  if (existing && !existing.entraObjectId) await deps.accounts.update(deps.pool, DEMO.accountId, { entraObjectId: DEMO.entraObjectId });
+  if (existing) return false;
   await deps.secrets.setSecret(DEMO.secretName, `demo-${randomBytes(12).toString('base64url')}`, { contentType: 'demo credential (not a real password)' });
   await registerAccount(deps, DEMO.admin, {
     id: DEMO.accountId,
@@ -30,6 +35,7 @@ export async function seedDemoAccount(deps: { pool: Pool; secrets: SecretClient;
     approvers: DEMO.approvers,
     reviewers: [DEMO.reviewer],
     policy: { requiredApprovals: 2, approvalTimeout: 'PT30M', releaseWindow: 'PT15M', reviewDue: 'PT72H', reviewReminder: 'PT24H' },
+    entraObjectId: DEMO.entraObjectId,
   });
   return true;
 }

@@ -18,7 +18,9 @@ import { testStack } from '../helpers/stack-env';
 const REAL = loadMigrations();
 const EXPECTED = REAL.map((m) => `${String(m.version).padStart(3, '0')}.${m.name}`);
 const NEXT = String(REAL.length + 1).padStart(3, '0');
-const TABLES = ['accounts', 'audit_events', 'audit_head', 'idempotency_keys', 'requests', 'schema_migrations'];
+const TABLES = [
+  'accounts', 'audit_events', 'audit_head', 'drift_checks', 'drill_reminders', 'idempotency_keys', 'requests', 'schema_migrations', 'signin_cases', 'signin_cursors', 'signin_observations', 'watch_health',
+];
 
 let databaseUrl: string;
 const schemas = new Set<string>();
