@@ -35,7 +35,10 @@ async function main() {
     signinEvery: config.WATCH_SIGNIN_INTERVAL,
     signin: { lookBack: config.WATCH_LOOKBACK, grace: config.WATCH_GRACE, degradedAfter: config.WATCH_DEGRADED_AFTER },
     driftEvery: config.WATCH_DRIFT_INTERVAL,
-  }).finally(() => scheduleConnection.close());
+  })
+    // The worker still serves requests without the watch; the next start tries again, and the lack of runs is visible in readiness.
+    .catch((error: unknown) => process.stderr.write(`breakglass worker: could not create the watch Schedules (${(error as Error).message})\n`))
+    .finally(() => scheduleConnection.close());
   process.stdout.write(`breakglass worker ready on task queue ${config.TEMPORAL_TASK_QUEUE}\n`);
   try {
     await worker.run(); // SIGINT/SIGTERM shut it down gracefully
