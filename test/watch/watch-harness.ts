@@ -27,7 +27,7 @@ export interface WatchWorld {
   /** An account registered with an Entra object id, and its user in the stand-in (passing every check). */
   watchedAccount(options?: Parameters<Harness['createAccount']>[0]): Promise<Awaited<ReturnType<Harness['createAccount']>> & { userId: string }>;
   /** One run of the sign-in watch, as the Schedule would start it. */
-  runWatch(settings?: Partial<SigninWatchSettings>): Promise<{ ok: boolean; newSignIns: number; handled: number; transition: string | null; failures: number }>;
+  runWatch(settings?: Partial<SigninWatchSettings>, workflowId?: string): Promise<{ ok: boolean; newSignIns: number; handled: number; transition: string | null; failures: number }>;
 }
 
 /** The test stack plus a Graph stand-in and a worker that reads it; with `api`, the real API too. */
@@ -52,11 +52,11 @@ export async function setupWatch(t: Teardown, options: { api?: boolean; worker?:
       const account = (await h.accounts.update(h.pool, created.account.id, { entraObjectId: userId }))!;
       return { ...created, account, userId };
     },
-    async runWatch(settings = {}) {
+    async runWatch(settings = {}, workflowId) {
       runs += 1;
       return h.temporal.workflow.execute('signinWatch', {
         taskQueue: h.taskQueue,
-        workflowId: `signin-run-${h.id}-${runs}`,
+        workflowId: workflowId ?? `signin-run-${h.id}-${runs}`,
         args: [{ ...FAST_WATCH, ...settings }],
       });
     },

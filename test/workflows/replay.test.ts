@@ -11,7 +11,11 @@ import { testStack } from '../helpers/stack-env';
  * `BREAKGLASS_RECORD_HISTORIES=1 npm run test:only -- test/workflows/lifecycle-paths.test.ts test/workflows/reseal-failure.test.ts`
  * only for an intended, versioned change.
  */
-const EXPECTED = ['cancelled-by-admin', 'closed-by-window-end', 'completed', 'denied', 'expired', 'reseal-failed-then-recovered', 'review-overdue-then-completed'];
+const EXPECTED = [
+  'cancelled-by-admin', 'closed-by-window-end', 'completed', 'denied', 'expired', 'reseal-failed-then-recovered', 'review-overdue-then-completed',
+  // The watch (issue 13)
+  'signin-case-closed-after-reminders', 'signin-watch-recovered-with-case',
+].sort();
 
 void t.test('every recorded path replays deterministically', async (t) => {
   const files = readdirSync(HISTORIES_DIR).filter((file) => file.endsWith('.binpb'));
