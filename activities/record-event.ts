@@ -1,13 +1,19 @@
+import { ApplicationFailure, log } from '@temporalio/activity';
 import type { Pool } from '../src/db/pool';
 import { withTransaction } from '../src/db/pool';
 import type { AuditRepository } from '../src/audit/audit-repository';
-import type { RequestsRepository } from '../src/db/requests-repository';
+import { AccountBusyError, type RequestsRepository } from '../src/db/requests-repository';
+import { FAILURE } from '../src/domain/lifecycle';
 import type { RecordEventInput } from './types';
 
-/** Audit row and read model move together in one transaction, so neither can claim what the other lacks. */
+/**
+ * Audit row and read model move together in one transaction, so neither can claim what the
+ * other lacks. The read model's unique index keeps one open request per account: a creation
+ * that would be a second one is refused (not retried), and nothing of it is written.
+ */
 export function createRecordEvent(deps: { pool: Pool; audit: AuditRepository; requests: RequestsRepository }) {
-  return async function recordEvent(input: RecordEventInput): Promise<void> {
-    await withTransaction(deps.pool, async (tx) => {
+  const write = (input: RecordEventInput) =>
+    withTransaction(deps.pool, async (tx) => {
       await deps.audit.append(tx, {
         eventId: input.eventId,
         at: input.at,
@@ -19,5 +25,23 @@ export function createRecordEvent(deps: { pool: Pool; audit: AuditRepository; re
       });
       await deps.requests.project(tx, input.view);
     });
+
+  return async function recordEvent(input: RecordEventInput): Promise<void> {
+    try {
+      await write(input);
+    } catch (error) {
+      if (!(error instanceof AccountBusyError)) throw error;
+      const abandoned = await deps.requests.removeAbandoned(deps.pool, input.accountId);
+      if (abandoned) {
+        log.warn('removed an abandoned first row of a request whose workflow never started', { requestId: abandoned, accountId: input.accountId });
+        return recordEvent(input);
+      }
+      const open = await deps.requests.openRequestOf(deps.pool, input.accountId);
+      throw ApplicationFailure.create({
+        type: FAILURE.accountBusy,
+        nonRetryable: true,
+        message: `account ${input.accountId} already has a request that is pending_approval or released${open ? ` (${open.id})` : ''}`,
+      });
+    }
   };
 }

@@ -7,6 +7,7 @@ import { createPool, type Pool } from './db/pool';
 import { createRequestsRepository } from './db/requests-repository';
 import { createSecretClient } from './keyvault/secret-client';
 import { createLifecycle, type Lifecycle } from './lifecycle/commands';
+import { apiConnectionOptions } from './temporal/client';
 import { Client as TemporalClient, Connection } from '@temporalio/client';
 
 /** One pool, one Temporal client and one Key Vault client per process, shared by every request. */
@@ -26,7 +27,7 @@ export interface AppDeps {
 export function createAppDeps(config: Config): AppDeps {
   const pool = createPool({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
   // Lazy: the API starts (and reports not-ready) while Temporal is down, instead of crash-looping.
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, connectTimeout: 5_000 });
+  const connection = Connection.lazy(apiConnectionOptions(config.TEMPORAL_ADDRESS));
   const temporal = new TemporalClient({ connection, namespace: config.TEMPORAL_NAMESPACE });
   // Readiness probes must not leave retries running after they give up: no retry interceptor.
   const healthConnection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, connectTimeout: 5_000, interceptors: [] });

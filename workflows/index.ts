@@ -1,2 +1,3 @@
-export { breakglassRequest } from './breakglass';
+export { breakglassLifecycle } from './lifecycle';
+export { breakglassRequest } from './legacy/breakglass-v1';
 export * from './watch';

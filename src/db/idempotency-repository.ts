@@ -1,31 +1,39 @@
 import type { Queryable } from './pool';
 
-export type Claim = { owner: true } | { owner: false; bodyHash: string; requestId: string | null };
+/** A key's claim: the body it was first used with and the request id reserved for it. */
+export interface Claim {
+  bodyHash: string;
+  requestId: string;
+}
 
+/**
+ * An Idempotency-Key reserves its request id when it is first used, before anything else
+ * happens. Every attempt with the key (the first, a concurrent one, a retry after a crash)
+ * then creates that same request, and creating a request is idempotent by its id: no attempt
+ * waits for another, and a holder that died leaves nothing to take over.
+ */
 export function createIdempotencyRepository() {
   return {
-    /** The first caller with a key owns it; later callers see what the owner recorded. */
-    async claim(db: Queryable, principal: string, key: string, bodyHash: string): Promise<Claim> {
-      const inserted = await db.query(
-        `INSERT INTO idempotency_keys (principal, key, body_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING key`,
-        [principal, key, bodyHash],
+    async claim(db: Queryable, principal: string, key: string, bodyHash: string, proposedRequestId: string): Promise<Claim> {
+      const { rows } = await db.query<{ body_hash: string; request_id: string }>(
+        `INSERT INTO idempotency_keys (principal, key, body_hash, request_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (principal, key) DO UPDATE
+           -- Claims of the first version carried no id while their create ran; give one to a claim left so by a crash.
+           SET request_id = COALESCE(idempotency_keys.request_id, EXCLUDED.request_id)
+         RETURNING body_hash, request_id`,
+        [principal, key, bodyHash, proposedRequestId],
       );
-      if (inserted.rowCount) return { owner: true };
-      const { rows } = await db.query<{ body_hash: string; request_id: string | null }>(
-        'SELECT body_hash, request_id FROM idempotency_keys WHERE principal = $1 AND key = $2',
-        [principal, key],
-      );
-      // The owner gave up (its create failed) between our insert and select: take it over.
-      if (!rows[0]) return this.claim(db, principal, key, bodyHash);
-      return { owner: false, bodyHash: rows[0].body_hash, requestId: rows[0].request_id };
+      return { bodyHash: rows[0]!.body_hash, requestId: rows[0]!.request_id };
     },
 
-    async complete(db: Queryable, principal: string, key: string, requestId: string): Promise<void> {
-      await db.query('UPDATE idempotency_keys SET request_id = $3 WHERE principal = $1 AND key = $2', [principal, key, requestId]);
-    },
-
-    async release(db: Queryable, principal: string, key: string): Promise<void> {
-      await db.query('DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2 AND request_id IS NULL', [principal, key]);
+    /** Gives the key a new request id when the one it held was refused and never became a request. */
+    async renew(db: Queryable, principal: string, key: string, refusedRequestId: string, nextRequestId: string): Promise<string> {
+      const { rows } = await db.query<{ request_id: string }>(
+        `UPDATE idempotency_keys SET request_id = CASE WHEN request_id = $3 THEN $4 ELSE request_id END
+         WHERE principal = $1 AND key = $2 RETURNING request_id`,
+        [principal, key, refusedRequestId, nextRequestId],
+      );
+      return rows[0]?.request_id ?? nextRequestId;
     },
   };
 }

@@ -43,6 +43,9 @@ export async function migrate(pool: pg.Pool, options: { schema?: string; dir?: s
   const schema = options.schema ?? 'public';
   const migrations = loadMigrations(options.dir);
   const client = await pool.connect();
+  // A server that dies mid-migration fails the query in hand; without a listener it would also end the process.
+  const ignore = () => {};
+  client.on('error', ignore);
   try {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [`breakglass.migrate.${schema}`]);
     try {
@@ -81,6 +84,7 @@ export async function migrate(pool: pg.Pool, options: { schema?: string; dir?: s
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`breakglass.migrate.${schema}`]);
     }
   } finally {
+    client.off('error', ignore);
     client.release();
   }
 }

@@ -22,17 +22,30 @@ export function createPool(options: { url: string; schema?: string; max?: number
   return pool;
 }
 
+/**
+ * A connection checked out of the pool has no listener of the pool's: if the server dies while
+ * it is held (mid-transaction), its `error` event would be unhandled and end the process. The
+ * failing query rejects on its own; the listener only keeps the process alive, and the broken
+ * connection is destroyed on release instead of going back to the pool.
+ */
 export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+    process.stderr.write(`breakglass: PostgreSQL connection lost during a transaction (${error.message})\n`);
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
+    if (!broken) await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken ?? undefined);
   }
 }

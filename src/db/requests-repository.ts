@@ -11,6 +11,14 @@ export class AccountBusyError extends Error {
 
 const UNIQUE_VIOLATION = '23505';
 
+const isOneOpenViolation = (error: unknown) =>
+  (error as { code?: string }).code === UNIQUE_VIOLATION && (error as { constraint?: string }).constraint === 'requests_one_open_per_account';
+
+// A first row written by the API of the first version (version 0) whose workflow never started
+// because that API died before starting it. No API writes such rows any more; one older than
+// this cannot belong to a start still in flight (those were bounded to seconds).
+const ABANDONED_ROW_AGE = '2 minutes';
+
 export interface ListFilter {
   status?: RequestStatus;
   accountId?: string;
@@ -31,9 +39,7 @@ export function createRequestsRepository() {
           [view.id, view.accountId, view.requester, view.status, view.createdAt, view.version, JSON.stringify(view)],
         );
       } catch (error) {
-        if ((error as { code?: string }).code === UNIQUE_VIOLATION && (error as { constraint?: string }).constraint === 'requests_one_open_per_account') {
-          throw new AccountBusyError(view.accountId);
-        }
+        if (isOneOpenViolation(error)) throw new AccountBusyError(view.accountId);
         throw error;
       }
     },
@@ -42,16 +48,41 @@ export function createRequestsRepository() {
       await db.query('DELETE FROM requests WHERE id = $1 AND version = 0', [id]);
     },
 
-    /** Applies a workflow snapshot unless the row already holds the same or a newer version. */
+    /**
+     * Applies a workflow snapshot unless the row already holds the same or a newer version.
+     * Throws AccountBusyError when the snapshot would be a second open request of its account.
+     */
     async project(db: Queryable, view: RequestView): Promise<boolean> {
-      const result = await db.query(
+      const result = await db
+        .query(
         `INSERT INTO requests (id, account_id, requester, status, created_at, version, view)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, version = EXCLUDED.version, view = EXCLUDED.view
          WHERE requests.version < EXCLUDED.version`,
-        [view.id, view.accountId, view.requester, view.status, view.createdAt, view.version, JSON.stringify(view)],
-      );
+          [view.id, view.accountId, view.requester, view.status, view.createdAt, view.version, JSON.stringify(view)],
+        )
+        .catch((error: unknown) => {
+          throw isOneOpenViolation(error) ? new AccountBusyError(view.accountId) : error;
+        });
       return (result.rowCount ?? 0) > 0;
+    },
+
+    /** The request that keeps an account busy (pending_approval or released), if any. */
+    async openRequestOf(db: Queryable, accountId: string): Promise<{ id: string; version: number } | null> {
+      const { rows } = await db.query<{ id: string; version: number }>(
+        `SELECT id, version FROM requests WHERE account_id = $1 AND status IN ('pending_approval', 'released')`,
+        [accountId],
+      );
+      return rows[0] ?? null;
+    },
+
+    /** Removes an abandoned first row of the account (see ABANDONED_ROW_AGE); answers its id if there was one. */
+    async removeAbandoned(db: Queryable, accountId: string): Promise<string | null> {
+      const { rows } = await db.query<{ id: string }>(
+        `DELETE FROM requests WHERE account_id = $1 AND version = 0 AND created_at < now() - interval '${ABANDONED_ROW_AGE}' RETURNING id`,
+        [accountId],
+      );
+      return rows[0]?.id ?? null;
     },
 
     async get(db: Queryable, id: string): Promise<RequestView | null> {

@@ -4,7 +4,9 @@
  */
 
 export const DEFAULT_TASK_QUEUE = 'breakglass';
-export const WORKFLOW_TYPE = 'breakglassRequest';
+export const WORKFLOW_TYPE = 'breakglassLifecycle';
+/** Requests started before the crash-safe version run this type to their end (workflows/legacy/). */
+export const LEGACY_WORKFLOW_TYPE = 'breakglassRequest';
 
 export const REQUEST_STATUSES = ['pending_approval', 'released', 'awaiting_review', 'completed', 'denied', 'expired', 'cancelled'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
@@ -50,6 +52,12 @@ export type AlertSeverity = (typeof ALERT_TYPES)[AlertType];
 export const REFUSAL = {
   forbidden: 'Forbidden', // the actor may never do this on this request (403)
   conflict: 'Conflict', // the actor may, but not in the request's current state (409)
+} as const;
+
+/** Failure types raised by activities and workflows that are not a person's refusal. */
+export const FAILURE = {
+  /** The account already has a request that is pending_approval or released (the read model's unique index said so). */
+  accountBusy: 'AccountBusy',
 } as const;
 export type RefusalType = (typeof REFUSAL)[keyof typeof REFUSAL];
 

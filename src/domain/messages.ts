@@ -40,6 +40,8 @@ export interface ReviewArgs {
   followUpTicket: string;
 }
 
+/** Answers once the creation is in the audit trail and read model (or refused: the account is busy). */
+export const creationUpdate = defineUpdate<RequestView, []>('awaitCreation');
 export const decideUpdate = defineUpdate<RequestView, [DecideArgs]>('decide');
 export const cancelUpdate = defineUpdate<RequestView, [CancelArgs]>('cancel');
 export const authorizeRevealUpdate = defineUpdate<RevealGrant, [RevealArgs]>('authorizeReveal');

@@ -1,3 +1,4 @@
+import type { DeliverAlertInput } from '../../activities/types';
 import type { RequestStatus, Scenario } from './lifecycle';
 
 /** Types of the request as the workflow holds it and the read model stores it. No credential, ever. */
@@ -69,6 +70,24 @@ export interface Membership {
   reviewers: string[];
 }
 
+/** Bounds of a workflow run; tests shorten them, production uses the defaults. */
+export interface WorkflowLimits {
+  /** History length after which a run that is waiting (re-seal retries, review reminders) continues as new. */
+  historyEvents?: number;
+}
+
+/** Where a run that continued as new picks up: the view, who closed, and the loop it was in. */
+export interface ResumeState {
+  phase: 'resealing' | 'review_overdue';
+  view: RequestView;
+  closer: { actor: string; summary: string; byWindowEnd: boolean };
+  resealFailures: number;
+  reminder: number;
+  sinkIds: string[] | null;
+  /** Alerts still to be delivered to a sink, re-sent by the new run so none is dropped. */
+  undeliveredAlerts: DeliverAlertInput[];
+}
+
 export interface BreakglassInput {
   requestId: string;
   accountId: string;
@@ -80,4 +99,7 @@ export interface BreakglassInput {
   createdAt: string;
   policy: PolicySnapshot;
   membership: Membership;
+  limits?: WorkflowLimits;
+  /** Present only in a run that continued as new. */
+  resume?: ResumeState;
 }

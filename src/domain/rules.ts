@@ -64,7 +64,7 @@ export function mayReview(view: RequestView, membership: Membership, actor: Acto
   return null;
 }
 
-export function mayRead(view: Pick<RequestView, 'requester'>, membership: Membership, actor: Actor & { isAuditor: boolean }): boolean {
+export function mayRead(view: Pick<RequestView, 'requester'>, membership: Membership, actor: Actor & { isAuditor?: boolean }): boolean {
   return (
     actor.isAdmin ||
     actor.isAuditor ||

@@ -1,35 +1,41 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { SecretClient } from '@azure/keyvault-secrets';
 import {
   ApplicationFailure,
+  WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
 import type { AuditRepository } from '../audit/audit-repository';
 import type { AccountsRepository, Account } from '../db/accounts-repository';
+import { createIdempotencyRepository } from '../db/idempotency-repository';
 import type { Pool } from '../db/pool';
 import { withTransaction } from '../db/pool';
-import { AccountBusyError, type RequestsRepository } from '../db/requests-repository';
-import { initialView } from '../domain/initial-view';
-import { REFUSAL, WORKFLOW_TYPE, type Scenario } from '../domain/lifecycle';
+import type { RequestsRepository } from '../db/requests-repository';
+import { createUnansweredUpdatesRepository, type UnansweredKey } from '../db/unanswered-updates-repository';
+import { FAILURE, REFUSAL, WORKFLOW_TYPE, type Scenario } from '../domain/lifecycle';
 import {
   authorizeRevealUpdate,
   cancelUpdate,
   closeUpdate,
+  creationUpdate,
   decideUpdate,
   reviewUpdate,
   type ReviewArgs,
 } from '../domain/messages';
-import type { BreakglassInput, RequestView } from '../domain/request';
-import { mayCancel, mayClose, mayCreate, mayDecide, mayReveal, mayReview, type Actor, type Refusal } from '../domain/rules';
+import type { BreakglassInput, RequestView, WorkflowLimits } from '../domain/request';
+import { mayCancel, mayClose, mayCreate, mayDecide, mayRead, mayReveal, mayReview, type Actor, type Refusal } from '../domain/rules';
 import { isSecretDisabledError } from '../keyvault/secret-client';
-import { NotFoundError, RefusedError } from './errors';
+import type { breakglassLifecycle } from '../../workflows/lifecycle';
+import { DependencyError, IdempotencyKeyReusedError, NotFoundError, RefusedError } from './errors';
 
-const START_DEADLINE_MS = 8_000;
-// Long enough for the workflow to settle an accepted update (it waits up to 10 s for the resulting state).
-const UPDATE_DEADLINE_MS = 25_000;
+// A person in an incident learns within seconds that the service cannot act. Longer than the
+// workflow's own wait for the resulting state (4 s), so a working service always answers.
+const START_DEADLINE_MS = 6_500;
+const UPDATE_DEADLINE_MS = 6_500;
 
 export interface LifecycleDeps {
   pool: Pool;
@@ -39,6 +45,8 @@ export interface LifecycleDeps {
   accounts: AccountsRepository;
   requests: RequestsRepository;
   audit: AuditRepository;
+  /** Tests shorten workflow bounds (history length before continue-as-new). */
+  workflowLimits?: WorkflowLimits;
 }
 
 export interface CreateRequestInput {
@@ -48,11 +56,8 @@ export interface CreateRequestInput {
   incidentRef: string | null;
 }
 
-/** A request and its account as the caller already read them (the API checks visibility first). */
-export interface Loaded {
-  view: RequestView;
-  account: Account;
-}
+/** Who is calling: the rules need the principal and roles. */
+export type Caller = Actor & { isAuditor?: boolean };
 
 export interface Revealed {
   value: string;
@@ -60,13 +65,17 @@ export interface Revealed {
   releaseExpiresAt: string;
 }
 
+const sha256 = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
+
 /**
- * Every lifecycle command, as the API performs it: check the rules against the account as
- * it is now, then let the workflow check them again against what was copied at creation.
- * Whichever refuses, the refusal is audited with the actor and the reason.
+ * Every lifecycle command, as the API performs it: check who may see the request, check the
+ * rules against the account as it is now, then let the workflow check them again against what
+ * was copied at creation. Whichever refuses, the refusal is audited with the actor and the reason.
  */
 export function createLifecycle(deps: LifecycleDeps) {
   const { pool, temporal, accounts, requests, audit } = deps;
+  const idempotency = createIdempotencyRepository();
+  const unanswered = createUnansweredUpdatesRepository();
 
   async function auditRefusal(actor: Actor, action: string, refusal: Refusal, target: { requestId?: string; accountId?: string; status?: string }) {
     await withTransaction(pool, (tx) =>
@@ -85,113 +94,185 @@ export function createLifecycle(deps: LifecycleDeps) {
     throw new RefusedError(refusal.type, refusal.reason, target.status);
   }
 
-  async function load(requestId: string): Promise<{ view: RequestView; account: Account }> {
+  /**
+   * The request and its account, for a caller who may see it. Someone who may not gets the same
+   * 404 as for a request that does not exist (so ids cannot be probed), and that is audited.
+   */
+  async function loadVisible(caller: Caller, requestId: string, action: string): Promise<{ view: RequestView; account: Account }> {
     const view = await requests.get(pool, requestId);
-    if (!view) throw new NotFoundError(`request ${requestId}`);
-    const account = await accounts.get(pool, view.accountId);
-    if (!account) throw new NotFoundError(`account ${view.accountId}`);
+    const account = view ? await accounts.get(pool, view.accountId) : null;
+    if (!view || !account) throw new NotFoundError(`request ${requestId}`);
+    if (!mayRead(view, account, caller)) {
+      await auditRefusal(caller, action, { type: REFUSAL.forbidden, reason: 'the request is not visible to this caller (answered 404)' }, { requestId, accountId: view.accountId });
+      throw new NotFoundError(`request ${requestId}`);
+    }
     return { view, account };
   }
 
-  /** Runs a workflow update; a validator's refusal or a finished workflow becomes an audited RefusedError. */
-  async function update<T>(actor: Actor, action: string, view: RequestView, run: () => Promise<T>): Promise<T> {
+  const handle = (requestId: string) => temporal.workflow.getHandle<typeof breakglassLifecycle>(requestId);
+  // A person waiting on a lifecycle call gets an answer (or a 503 naming Temporal) in bounded time.
+  const within = <T>(ms: number, work: () => Promise<T>) => temporal.withDeadline(Date.now() + ms, work);
+
+  /**
+   * Runs one action as a workflow update, after the caller may see the request and the rules
+   * (against the account as it is now) allow it. A validator's refusal or a finished workflow
+   * becomes an audited RefusedError. An update not seen to finish in time may still take effect:
+   * the caller gets a 503 saying so, and the update id is kept, so the same person sending the
+   * same action again gets that update's outcome (its own earlier attempt is not a repeat). Any
+   * other repeat is a new update, refused and audited like every refused attempt.
+   */
+  async function act<T>(
+    caller: Caller,
+    requestId: string,
+    action: string,
+    args: object,
+    rules: (view: RequestView, account: Account) => Refusal | null,
+    run: (updateId: string) => Promise<T>,
+  ): Promise<{ result: T; view: RequestView }> {
+    const { view, account } = await loadVisible(caller, requestId, action);
+    const key: UnansweredKey = { requestId, actor: caller.id, action, argsHash: sha256(args) };
+    const earlier = await unanswered.find(pool, key);
+    if (!earlier) {
+      const refusal = rules(view, account);
+      if (refusal) return refuse(caller, action, refusal, { requestId, accountId: view.accountId, status: view.status });
+    }
+    const updateId = earlier ?? randomUUID();
+    const target = { requestId, accountId: view.accountId };
     try {
-      return await within(UPDATE_DEADLINE_MS, run);
+      const result = await within(UPDATE_DEADLINE_MS, () => run(updateId));
+      if (earlier) await unanswered.forget(pool, key);
+      return { result, view };
     } catch (error) {
-      const target = { requestId: view.id, accountId: view.accountId };
       if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+        if (earlier) await unanswered.forget(pool, key);
         const type = error.cause.type === REFUSAL.forbidden ? REFUSAL.forbidden : REFUSAL.conflict;
-        const latest = await requests.get(pool, view.id);
-        return refuse(actor, action, { type, reason: error.cause.message }, { ...target, status: latest?.status });
+        const latest = await requests.get(pool, requestId);
+        return refuse(caller, action, { type, reason: error.cause.message }, { ...target, status: latest?.status });
       }
       if (error instanceof WorkflowNotFoundError) {
-        const latest = (await requests.get(pool, view.id)) ?? view;
-        return refuse(actor, action, { type: REFUSAL.conflict, reason: `the request is ${latest.status}; its workflow has finished` }, { ...target, status: latest.status });
+        const latest = (await requests.get(pool, requestId)) ?? view;
+        return refuse(caller, action, { type: REFUSAL.conflict, reason: `the request is ${latest.status}; its workflow has finished` }, { ...target, status: latest.status });
+      }
+      if (isDeadline(error)) {
+        await unanswered.remember(pool, key, updateId).catch(() => {});
+        throw new DependencyError('temporal', `the workflow service did not confirm the ${action} within ${UPDATE_DEADLINE_MS / 1000} s; it may still take effect. Send the same request again to learn its outcome`, true);
       }
       throw error;
     }
   }
 
-  const handle = (requestId: string) => temporal.workflow.getHandle(requestId);
-  // A person waiting on a lifecycle call gets an answer (or a 503 naming Temporal) in bounded time.
-  const within = <T>(ms: number, work: () => Promise<T>) => temporal.withDeadline(Date.now() + ms, work);
-
   /** Membership is checked against the account as it is now: a requester removed mid-flight can no longer act. */
   const stillRequester = (account: Account, actor: Actor): Refusal | null =>
     actor.isAdmin || account.requesters.includes(actor.id) ? null : { type: REFUSAL.forbidden, reason: 'you are no longer a requester of this account' };
 
+  /**
+   * Starts the request's workflow and waits until it has recorded the creation (its first row):
+   * the API writes nothing itself, so a crash at any moment leaves a whole request or none.
+   * Idempotent by request id: a second call for the same id joins the first.
+   */
+  async function startRequest(actor: Actor, account: Account, input: CreateRequestInput, requestId: string): Promise<RequestView | { refused: string } | { finished: true }> {
+    const workflowInput: BreakglassInput = {
+      requestId,
+      accountId: account.id,
+      secretName: account.secretName,
+      requester: actor.id,
+      scenario: input.scenario,
+      justification: input.justification,
+      incidentRef: input.incidentRef,
+      createdAt: new Date().toISOString(),
+      policy: account.policy,
+      membership: { requesters: account.requesters, approvers: account.approvers, reviewers: account.reviewers },
+      ...(deps.workflowLimits ? { limits: deps.workflowLimits } : {}),
+    };
+    try {
+      return await within(START_DEADLINE_MS, () =>
+        temporal.workflow.executeUpdateWithStart(creationUpdate, {
+          args: [],
+          startWorkflowOperation: new WithStartWorkflowOperation<typeof breakglassLifecycle>(WORKFLOW_TYPE, {
+            workflowId: requestId,
+            taskQueue: deps.taskQueue,
+            args: [workflowInput],
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            // Key Vault and Postgres calls run inside workflow tasks (local activities): a worker
+            // that dies in one delays the request by this timeout, not by the default 10 s.
+            workflowTaskTimeout: '5 seconds',
+          }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === FAILURE.accountBusy) {
+        return { refused: error.cause.message };
+      }
+      // The id's workflow has already finished: it was created (and its row tells) or refused.
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return { finished: true };
+      if (isDeadline(error)) {
+        throw new DependencyError('temporal', `the workflow service did not confirm the request within ${START_DEADLINE_MS / 1000} s; it may still be created. Retry with the same Idempotency-Key to learn its outcome`, true);
+      }
+      throw error;
+    }
+  }
+
   return {
-    async create(actor: Actor, input: CreateRequestInput): Promise<RequestView> {
+    /**
+     * Creates a request. With an Idempotency-Key, every attempt with that key (concurrent, or a
+     * retry after a crash or a timeout) creates the one request the key reserved.
+     */
+    async create(actor: Actor, input: CreateRequestInput, idempotencyKey?: string): Promise<RequestView> {
       const account = await accounts.get(pool, input.accountId);
       if (!account) throw new NotFoundError(`account ${input.accountId}`);
       const refusal = mayCreate(account, actor);
       if (refusal) return refuse(actor, 'request.create', refusal, { accountId: account.id });
-      const workflowInput: BreakglassInput = {
-        requestId: randomUUID(),
-        accountId: account.id,
-        secretName: account.secretName,
-        requester: actor.id,
-        scenario: input.scenario,
-        justification: input.justification,
-        incidentRef: input.incidentRef,
-        createdAt: new Date().toISOString(),
-        policy: account.policy,
-        membership: { requesters: account.requesters, approvers: account.approvers, reviewers: account.reviewers },
-      };
-      const view = initialView(workflowInput);
-      try {
-        await requests.insertPending(pool, view);
-      } catch (error) {
-        if (error instanceof AccountBusyError) {
-          return refuse(actor, 'request.create', { type: REFUSAL.conflict, reason: error.message }, { accountId: account.id });
+      let requestId: string = randomUUID();
+      if (idempotencyKey) {
+        const claim = await idempotency.claim(pool, actor.id, idempotencyKey, sha256(input), requestId);
+        if (claim.bodyHash !== sha256(input)) throw new IdempotencyKeyReusedError();
+        requestId = claim.requestId;
+      }
+      for (let attempt = 0; ; attempt += 1) {
+        const outcome = await startRequest(actor, account, input, requestId);
+        if (!('refused' in outcome) && !('finished' in outcome)) return outcome;
+        if ('finished' in outcome) {
+          const existing = await requests.get(pool, requestId);
+          if (existing) return existing;
         }
-        throw error;
+        // Refused now, or refused when the key was first used: a key's retry may try again once
+        // the account is free, so the key moves on to a fresh id.
+        if (idempotencyKey && 'finished' in outcome && attempt === 0) {
+          requestId = await idempotency.renew(pool, actor.id, idempotencyKey, requestId, randomUUID());
+          continue;
+        }
+        const reason = 'refused' in outcome ? outcome.refused : `account ${account.id} already has a request that is pending_approval or released`;
+        return refuse(actor, 'request.create', { type: REFUSAL.conflict, reason }, { accountId: account.id });
       }
-      try {
-        await within(START_DEADLINE_MS, () =>
-          temporal.workflow.start(WORKFLOW_TYPE, {
-            workflowId: view.id,
-            taskQueue: deps.taskQueue,
-            args: [workflowInput],
-            workflowIdConflictPolicy: 'FAIL',
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          }),
-        );
-      } catch (error) {
-        await requests.remove(pool, view.id);
-        if (error instanceof WorkflowExecutionAlreadyStartedError) throw new RefusedError(REFUSAL.conflict, `request ${view.id} already exists`);
-        throw error;
-      }
-      return view;
     },
 
-    async decide(actor: Actor, requestId: string, decision: 'approve' | 'deny', comment: string | null, loaded?: Loaded): Promise<RequestView> {
-      const { view, account } = loaded ?? (await load(requestId));
-      const action = decision === 'approve' ? 'request.approve' : 'request.deny';
-      const refusal = mayDecide(view, account, actor);
-      if (refusal) return refuse(actor, action, refusal, { requestId, accountId: view.accountId, status: view.status });
-      // One update id per approver: the same person's concurrent or retried decision is one decision.
-      return update(actor, action, view, () =>
-        handle(requestId).executeUpdate(decideUpdate, { args: [{ actor: actor.id, decision, comment }], updateId: `decide:${actor.id}` }),
+    async decide(caller: Caller, requestId: string, decision: 'approve' | 'deny', comment: string | null): Promise<RequestView> {
+      const args = { actor: caller.id, decision, comment };
+      const { result } = await act(caller, requestId, decision === 'approve' ? 'request.approve' : 'request.deny', args, (view, account) => mayDecide(view, account, caller), (updateId) =>
+        handle(requestId).executeUpdate(decideUpdate, { args: [args], updateId }),
       );
+      return result;
     },
 
-    async cancel(actor: Actor, requestId: string, reason: string | null, loaded?: Loaded): Promise<RequestView> {
-      const { view, account } = loaded ?? (await load(requestId));
-      const refusal = mayCancel(view, actor) ?? stillRequester(account, actor);
-      if (refusal) return refuse(actor, 'request.cancel', refusal, { requestId, accountId: view.accountId, status: view.status });
-      return update(actor, 'request.cancel', view, () =>
-        handle(requestId).executeUpdate(cancelUpdate, { args: [{ actor: actor.id, isAdmin: actor.isAdmin, reason }], updateId: `cancel:${actor.id}` }),
+    async cancel(caller: Caller, requestId: string, reason: string | null): Promise<RequestView> {
+      const args = { actor: caller.id, isAdmin: caller.isAdmin, reason };
+      const { result } = await act(caller, requestId, 'request.cancel', args, (view, account) => mayCancel(view, caller) ?? stillRequester(account, caller), (updateId) =>
+        handle(requestId).executeUpdate(cancelUpdate, { args: [args], updateId }),
       );
+      return result;
     },
 
     /** The workflow authorises (and audits) the reveal first; only then is Key Vault read, here in the API process. */
-    async reveal(actor: Actor, requestId: string, loaded?: Loaded): Promise<Revealed> {
-      const { view, account } = loaded ?? (await load(requestId));
-      const refusal = mayReveal(view, actor, Date.now()) ?? stillRequester(account, { ...actor, isAdmin: false });
-      if (refusal) return refuse(actor, 'credential.reveal', refusal, { requestId, accountId: view.accountId, status: view.status });
-      const grant = await update(actor, 'credential.reveal', view, () =>
-        handle(requestId).executeUpdate(authorizeRevealUpdate, { args: [{ actor: actor.id }], updateId: `reveal:${randomUUID()}` }),
+    async reveal(caller: Caller, requestId: string): Promise<Revealed> {
+      const args = { actor: caller.id };
+      const { result: grant, view } = await act(
+        caller,
+        requestId,
+        'credential.reveal',
+        args,
+        (current, account) => mayReveal(current, caller, Date.now()) ?? stillRequester(account, { ...caller, isAdmin: false }),
+        (updateId) => handle(requestId).executeUpdate(authorizeRevealUpdate, { args: [args], updateId }),
       );
       try {
         const secret = await deps.secrets.getSecret(grant.secretName);
@@ -199,38 +280,44 @@ export function createLifecycle(deps: LifecycleDeps) {
         return { value: secret.value ?? '', version: secret.properties.version ?? '', releaseExpiresAt: grant.releaseExpiresAt };
       } catch (error) {
         if (isSecretDisabledError(error)) {
-          return refuse(actor, 'credential.reveal', { type: REFUSAL.conflict, reason: 'the credential is sealed in Key Vault' }, { requestId, accountId: view.accountId });
+          return refuse(caller, 'credential.reveal', { type: REFUSAL.conflict, reason: 'the credential is sealed in Key Vault' }, { requestId, accountId: view.accountId });
         }
         throw error;
       }
     },
 
-    async close(actor: Actor, requestId: string, summary: string, loaded?: Loaded): Promise<RequestView> {
-      const { view, account } = loaded ?? (await load(requestId));
-      const refusal = mayClose(view, actor) ?? stillRequester(account, actor);
-      if (refusal) return refuse(actor, 'session.close', refusal, { requestId, accountId: view.accountId, status: view.status });
-      return update(actor, 'session.close', view, () =>
-        handle(requestId).executeUpdate(closeUpdate, { args: [{ actor: actor.id, isAdmin: actor.isAdmin, summary }], updateId: `close:${actor.id}` }),
+    async close(caller: Caller, requestId: string, summary: string): Promise<RequestView> {
+      const args = { actor: caller.id, isAdmin: caller.isAdmin, summary };
+      const { result } = await act(caller, requestId, 'session.close', args, (view, account) => mayClose(view, caller) ?? stillRequester(account, caller), (updateId) =>
+        handle(requestId).executeUpdate(closeUpdate, { args: [args], updateId }),
       );
+      return result;
     },
 
-    async review(actor: Actor, requestId: string, review: Omit<ReviewArgs, 'actor'>, loaded?: Loaded): Promise<RequestView> {
-      const { view, account } = loaded ?? (await load(requestId));
-      const refusal = mayReview(view, account, actor);
-      if (refusal) return refuse(actor, 'review', refusal, { requestId, accountId: view.accountId, status: view.status });
-      return update(actor, 'review', view, () =>
-        handle(requestId).executeUpdate(reviewUpdate, { args: [{ actor: actor.id, ...review }], updateId: `review:${actor.id}` }),
+    async review(caller: Caller, requestId: string, review: Omit<ReviewArgs, 'actor'>): Promise<RequestView> {
+      const args = { actor: caller.id, ...review };
+      const { result } = await act(caller, requestId, 'review', args, (view, account) => mayReview(view, account, caller), (updateId) =>
+        handle(requestId).executeUpdate(reviewUpdate, { args: [args], updateId }),
       );
+      return result;
     },
 
     /** The projection is the read path; the workflow's query is the source of truth when they differ. */
-    async get(requestId: string): Promise<RequestView> {
-      return (await load(requestId)).view;
+    async get(caller: Caller, requestId: string): Promise<RequestView> {
+      return (await loadVisible(caller, requestId, 'request.read')).view;
     },
 
-    load,
     auditRefusal,
   };
+}
+
+/** The call ran out of its deadline (the SDK wraps the gRPC status in ServiceError): nothing is known of its outcome. */
+function isDeadline(error: unknown): boolean {
+  for (let e = error as { code?: number; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth += 1) {
+    if (e instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+    if (e.code === 4 /* DEADLINE_EXCEEDED */ || /DEADLINE_EXCEEDED|deadline exceeded/i.test(e.message ?? '')) return true;
+  }
+  return false;
 }
 
 export type Lifecycle = ReturnType<typeof createLifecycle>;

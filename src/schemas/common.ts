@@ -29,6 +29,10 @@ export const problemSchema = z
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
     currentStatus: z.string().optional(),
     dependency: z.enum(['postgres', 'temporal', 'keyvault', 'identity']).optional(),
+    mayStillTakeEffect: z
+      .boolean()
+      .optional()
+      .describe('true when the action was handed on but not seen to finish: send the same request again to learn its outcome'),
     dependencies: z.array(z.object({ name: z.string(), ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() })).optional(),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });

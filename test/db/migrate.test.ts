@@ -19,7 +19,7 @@ const REAL = loadMigrations();
 const EXPECTED = REAL.map((m) => `${String(m.version).padStart(3, '0')}.${m.name}`);
 const NEXT = String(REAL.length + 1).padStart(3, '0');
 const TABLES = [
-  'accounts', 'audit_events', 'audit_head', 'drift_checks', 'drill_reminders', 'idempotency_keys', 'requests', 'schema_migrations', 'signin_cases', 'signin_cursors', 'signin_observations', 'watch_health',
+  'accounts', 'audit_events', 'audit_head', 'drift_checks', 'drill_reminders', 'idempotency_keys', 'requests', 'schema_migrations', 'signin_cases', 'signin_cursors', 'signin_observations', 'unanswered_updates', 'watch_health',
 ];
 
 let databaseUrl: string;

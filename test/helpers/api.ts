@@ -26,8 +26,8 @@ interface Teardown {
 }
 
 /** The real API on a real port, with the dev issuer's JWKS, the test stack and an in-process worker. */
-export async function setupApi(t: Teardown, options: { env?: Record<string, string>; harness?: Parameters<typeof setupHarness>[1] } = {}): Promise<ApiHarness> {
-  const h = await setupHarness(t, options.harness);
+export async function setupApi(t: Teardown, options: { env?: Record<string, string>; worker?: boolean; harness?: Parameters<typeof setupHarness>[1] } = {}): Promise<ApiHarness> {
+  const h = await setupHarness(t, { worker: options.worker, ...options.harness });
   const key = await loadOrCreateDevKey(mkdtempSync(join(tmpdir(), 'bg-idp-')));
   const jwks = await serveDevJwks(key);
   const config = parseConfig({

@@ -5,7 +5,7 @@ import { harnessEnv, type Harness } from './harness';
 const ROOT = join(__dirname, '..', '..');
 
 /** The worker as its own OS process, as in production, so a test can kill it outright. */
-export function spawnWorker(h: Harness, output: string[]): ChildProcess {
+export function spawnWorker(h: Harness, output: string[], env: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'worker-main.ts')], {
     cwd: ROOT,
     env: {
@@ -16,6 +16,7 @@ export function spawnWorker(h: Harness, output: string[]): ChildProcess {
       AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks',
       ALERT_WEBHOOK_URLS: h.sink.url,
       BREAKGLASS_WORKFLOW_BUNDLE: h.stack.workflowBundlePath,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -2,7 +2,7 @@ import t from 'tap';
 import { PEOPLE } from '../helpers/harness';
 import { eventually } from '../helpers/wait';
 import { setupWatch, type WatchWorld } from './watch-harness';
-import { recordHistory } from '../helpers/histories';
+import { recordHistory, WATCH_HISTORIES_DIR } from '../helpers/histories';
 
 const ADMIN = ['BreakGlass.Admin'];
 let w: WatchWorld;
@@ -46,7 +46,7 @@ void t.test('an unexplained sign-in case: reminders while open, closed only by a
 
   const result = await w.h.temporal.workflow.getHandle(caseId).result();
   t.equal(result.status, 'closed', 'the case workflow finished');
-  await recordHistory(w.h.temporal, caseId, 'signin-case-closed-after-reminders');
+  await recordHistory(w.h.temporal, caseId, 'signin-case-closed-after-reminders', undefined, WATCH_HISTORIES_DIR);
   const count = w.h.sink.of(caseId).filter((a) => a.type === 'review.overdue').length;
   await new Promise((resolve) => setTimeout(resolve, 2_500));
   t.equal(w.h.sink.of(caseId).filter((a) => a.type === 'review.overdue').length, count, 'no reminder after the close');

@@ -4,7 +4,7 @@ import { initialView } from '../../src/domain/initial-view';
 import { FAST_POLICY, PEOPLE } from '../helpers/harness';
 import { eventually } from '../helpers/wait';
 import { setupWatch, type WatchWorld } from './watch-harness';
-import { recordHistory } from '../helpers/histories';
+import { recordHistory, WATCH_HISTORIES_DIR } from '../helpers/histories';
 
 const alice = { id: PEOPLE.requester, isAdmin: false };
 const bob = { id: PEOPLE.approver1, isAdmin: false };
@@ -140,7 +140,7 @@ void t.test('Graph down for N runs then up: degraded once, recovered once, nothi
   await w.standin.start();
   const back = await w.runWatch({}, `signin-run-${w.h.id}-recovered`);
   t.equal(back.transition, 'recovered');
-  await recordHistory(w.h.temporal, `signin-run-${w.h.id}-recovered`, 'signin-watch-recovered-with-case');
+  await recordHistory(w.h.temporal, `signin-run-${w.h.id}-recovered`, 'signin-watch-recovered-with-case', undefined, WATCH_HISTORIES_DIR);
   const types = () => w.h.sink.received.filter((a) => a.type.startsWith('monitoring.')).map((a) => a.type);
   await eventually('monitoring alerts', () => types().length >= 2);
   t.same(types(), ['monitoring.degraded', 'monitoring.recovered']);

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from '@fastify/type-provider-zod';
-import { DependencyError, NotFoundError, RefusedError } from '../../lifecycle/errors';
+import { DependencyError, ProblemError } from '../../lifecycle/errors';
 import { SigningKeysUnavailableError, UnauthenticatedError } from './auth';
 
 const TITLES: Record<number, string> = {
@@ -109,13 +109,12 @@ export const errorsPlugin = fp(
       }
       const bodyProblem = BODY_ERRORS[error.code];
       if (bodyProblem) return sendProblem(reply, error.statusCode ?? 400, `body: ${bodyProblem}`, { errors: [{ path: 'body', message: bodyProblem }] });
-      if (error instanceof RefusedError) return sendProblem(reply, error.statusCode, error.reason, error.currentStatus ? { currentStatus: error.currentStatus } : {});
-      if (error instanceof NotFoundError) return sendProblem(reply, 404, error.message);
+      if (error instanceof ProblemError && !(error instanceof DependencyError)) return sendProblem(reply, error.statusCode, error.message, error.problemExtras());
       if (error.statusCode === 429) return sendProblem(reply, 429, error.message || 'rate limit exceeded; try again later');
       const dependency = dependencyOf(error);
       if (dependency) {
         request.log.error({ err: error, dependency: dependency.dependency }, 'dependency unavailable');
-        return sendProblem(reply, 503, dependency.message, { dependency: dependency.dependency });
+        return sendProblem(reply, 503, dependency.message, dependency.problemExtras());
       }
       if (isResponseSerializationError(error)) {
         request.log.error({ err: error }, 'response did not match its schema');

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../app-deps';
 import { registerAccount } from '../../accounts/register';
 import { withTransaction } from '../../db/pool';
-import { NotFoundError, RefusedError } from '../../lifecycle/errors';
+import { InvalidInputError, NotFoundError, RefusedError } from '../../lifecycle/errors';
 import { accountSchema, accountSeparationCheck, createAccountBody, patchAccountBody } from '../../schemas/account';
 import { idParams, problemSchema } from '../../schemas/common';
 
@@ -63,7 +63,7 @@ export const accountRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
         if (!current) throw new NotFoundError(`account ${request.params.id}`);
         const merged = { ...current, ...request.body };
         const check = z.object({}).passthrough().superRefine((value, ctx) => accountSeparationCheck(value as typeof merged, ctx)).safeParse(merged);
-        if (!check.success) throw Object.assign(new RefusedError('Conflict', check.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')), { statusCode: 400 });
+        if (!check.success) throw new InvalidInputError(check.error.issues.map((issue) => ({ path: ['body', ...issue.path].join('.'), message: issue.message })));
         const updated = (await deps.accounts.update(tx, current.id, request.body))!;
         await deps.audit.append(tx, { actor: request.principal.id, action: 'account.updated', accountId: current.id, details: { changes: request.body } });
         return updated;

@@ -12,7 +12,6 @@ import { createCaseCommands } from '../../watch/cases';
 import { createDriftRepository } from '../../watch/drift-repository';
 import { createWatchRepository } from '../../watch/watch-repository';
 import type { DriftAccountResult } from '../../../activities/watch-drift';
-import { loadVisible } from './request-access';
 import { accountDrills } from '../../../activities/watch-drills';
 import { DEFAULT_WATCH } from '../../db/accounts-repository';
 import { drillsCsv, lastSuccessful } from '../../watch/drills';
@@ -40,7 +39,7 @@ export const watchRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugin,
     '/v1/requests/:id/signins',
     { schema: { tags: ['requests', 'watch'], summary: 'Sign-ins of the account observed inside this request\'s release window (evidence for the review)', params: idParams, response: { 200: z.object({ items: z.array(observationSchema) }), ...problems } } },
     async (request) => {
-      await loadVisible(deps, request, request.params.id, 'request.signins.read');
+      await deps.lifecycle.get(request.principal, request.params.id); // 404 (audited) unless the caller may read the request
       return { items: await watch.forRequest(deps.pool, request.params.id) };
     },
   );

@@ -1,3 +1,9 @@
+/**
+ * FROZEN: the first version of the request workflow (type `breakglassRequest`), kept unchanged so
+ * that requests started before the crash-safe version (`breakglassLifecycle`, workflows/lifecycle.ts)
+ * replay and finish on the code they started with. New requests never start this type. Do not edit:
+ * test/workflows/replay.test.ts replays its recorded histories (test/workflows/histories/v1/).
+ */
 import {
   ApplicationFailure,
   allHandlersFinished,
@@ -7,9 +13,9 @@ import {
   setHandler,
   sleep,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { durationToMs } from '../src/domain/durations';
-import { ALERT_TYPES, SYSTEM_ACTOR, type AlertType } from '../src/domain/lifecycle';
+import type { Activities } from '../../activities';
+import { durationToMs } from '../../src/domain/durations';
+import { ALERT_TYPES, SYSTEM_ACTOR, type AlertType } from '../../src/domain/lifecycle';
 import {
   authorizeRevealUpdate,
   cancelUpdate,
@@ -17,10 +23,10 @@ import {
   decideUpdate,
   reviewUpdate,
   stateQuery,
-} from '../src/domain/messages';
-import { initialView } from '../src/domain/initial-view';
-import type { BreakglassInput, RequestView } from '../src/domain/request';
-import { approvalsReached, mayCancel, mayClose, mayDecide, mayReveal, mayReview, type Refusal } from '../src/domain/rules';
+} from '../../src/domain/messages';
+import { initialView } from '../../src/domain/initial-view';
+import type { BreakglassInput, RequestView } from '../../src/domain/request';
+import { approvalsReached, mayCancel, mayClose, mayDecide, mayReveal, mayReview, type Refusal } from '../../src/domain/rules';
 
 // Side effects that must eventually happen are retried until they do (no maximumAttempts).
 const { recordEvent, unsealSecret, listAlertSinks } = proxyActivities<Activities>({

@@ -1,0 +1,305 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyLocalActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { durationToMs } from '../src/domain/durations';
+import { FAILURE, SYSTEM_ACTOR } from '../src/domain/lifecycle';
+import {
+  authorizeRevealUpdate,
+  cancelUpdate,
+  closeUpdate,
+  creationUpdate,
+  decideUpdate,
+  reviewUpdate,
+  stateQuery,
+} from '../src/domain/messages';
+import { initialView } from '../src/domain/initial-view';
+import type { BreakglassInput, RequestView, ResumeState } from '../src/domain/request';
+import { approvalsReached, mayCancel, mayClose, mayDecide, mayReveal, mayReview, type Refusal } from '../src/domain/rules';
+import { createRecorder } from './recorder';
+
+// Key Vault calls take milliseconds: short timeouts, so a worker that dies mid-call delays the
+// release by seconds, not by a long timeout. The unseal is retried until it succeeds.
+const { unsealSecret } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+
+// The re-seal gives up after a few quick attempts so the workflow can raise the critical
+// alert, then it tries again (see reseal): it never stops trying.
+const { sealSecret } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 3 },
+});
+
+const RESEAL_PAUSE_MS = [2_000, 5_000, 15_000, 30_000, 60_000];
+const RESEAL_ALERT_EVERY = 10;
+// An accepted update waits this long for the resulting state before answering with what it has;
+// the API's deadline is longer, so a person is answered, not timed out.
+const UPDATE_SETTLE_WAIT = '4 seconds';
+const DEFAULT_HISTORY_LIMIT = 10_000;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function refuse(refusal: Refusal | null): void {
+  if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.reason, nonRetryable: true });
+}
+
+/**
+ * One request, from creation to completed review (see the state diagram in the README):
+ * pending_approval → released → awaiting_review → completed, or denied / expired / cancelled.
+ * Started by the API with an update-with-start that answers once the creation is recorded, so
+ * the request's first row is written by the workflow itself: a crash of the API at any moment
+ * leaves either a whole request or none.
+ */
+export async function breakglassLifecycle(input: BreakglassInput): Promise<RequestView> {
+  const view: RequestView = input.resume?.view ?? initialView(input);
+  const recorder = createRecorder(view, { sinkIds: input.resume?.sinkIds ?? null, undeliveredAlerts: input.resume?.undeliveredAlerts ?? [] });
+  const { emit } = recorder;
+  const historyLimit = input.limits?.historyEvents ?? DEFAULT_HISTORY_LIMIT;
+
+  let creation: 'pending' | 'created' | 'refused' = input.resume ? 'created' : 'pending';
+  let refusedBecause = '';
+  let closeRequested: { actor: string; summary: string } | null = input.resume ? input.resume.closer : null;
+  let reviewed = false;
+
+  // The caller is answered only once the resulting state is in the audit trail and read model.
+  const settle = (done: () => boolean) => condition(() => done() && recorder.settled(), UPDATE_SETTLE_WAIT);
+
+  setHandler(stateQuery, () => view);
+
+  setHandler(creationUpdate, async () => {
+    await condition(() => creation !== 'pending');
+    if (creation === 'refused') throw ApplicationFailure.create({ type: FAILURE.accountBusy, message: refusedBecause, nonRetryable: true });
+    return view;
+  });
+
+  setHandler(
+    decideUpdate,
+    async ({ actor, decision, comment }) => {
+      view.approvals.push({ approver: actor, decision, comment, at: iso(Date.now()) });
+      if (decision === 'deny') {
+        view.status = 'denied';
+        await emit('request.denied', actor, { comment }, { type: 'request.denied', summary: `${actor} denied the request` });
+        return view;
+      }
+      const count = view.approvals.filter((approval) => approval.decision === 'approve').length;
+      await emit('request.approved', actor, { comment, approvals: count, required: view.requiredApprovals }, {
+        type: 'request.approved',
+        summary: `${actor} approved (${count} of ${view.requiredApprovals})`,
+      });
+      if (approvalsReached(view)) await settle(() => view.status !== 'pending_approval');
+      return view;
+    },
+    { validator: ({ actor }) => refuse(mayDecide(view, input.membership, { id: actor, isAdmin: false })) },
+  );
+
+  setHandler(
+    cancelUpdate,
+    async ({ actor, reason }) => {
+      view.status = 'cancelled';
+      view.cancelledBy = actor;
+      view.cancelReason = reason;
+      await emit('request.cancelled', actor, { reason }, { type: 'request.cancelled', summary: `${actor} cancelled the request` });
+      return view;
+    },
+    { validator: ({ actor, isAdmin }) => refuse(mayCancel(view, { id: actor, isAdmin })) },
+  );
+
+  setHandler(
+    authorizeRevealUpdate,
+    async ({ actor }) => {
+      view.revealCount += 1;
+      await emit('credential.revealed', actor, { reveal: view.revealCount }, {
+        type: 'credential.revealed',
+        summary: `${actor} revealed the credential (reveal ${view.revealCount})`,
+      });
+      return { secretName: input.secretName, releaseExpiresAt: view.releaseExpiresAt! };
+    },
+    { validator: ({ actor }) => refuse(mayReveal(view, { id: actor, isAdmin: false }, Date.now())) },
+  );
+
+  setHandler(
+    closeUpdate,
+    async ({ actor, summary }) => {
+      closeRequested = { actor, summary };
+      view.closedBy = actor;
+      await settle(() => view.status !== 'released');
+      return view;
+    },
+    { validator: ({ actor, isAdmin }) => refuse(mayClose(view, { id: actor, isAdmin })) },
+  );
+
+  setHandler(
+    reviewUpdate,
+    async ({ actor, ...review }) => {
+      view.review = { reviewer: actor, ...review, at: iso(Date.now()) };
+      reviewed = true;
+      await settle(() => view.status === 'completed');
+      return view;
+    },
+    { validator: ({ actor }) => refuse(mayReview(view, input.membership, { id: actor, isAdmin: false })) },
+  );
+
+  async function finish(): Promise<RequestView> {
+    await condition(allHandlersFinished);
+    await recorder.delivered();
+    return view;
+  }
+
+  /** A long wait (Key Vault down for days, a review never done) must not grow one run's history without bound. */
+  async function continueIfLong(state: Omit<ResumeState, 'view' | 'sinkIds' | 'undeliveredAlerts'>): Promise<void> {
+    const info = workflowInfo();
+    if (info.historyLength < historyLimit && !info.continueAsNewSuggested) return;
+    await condition(() => recorder.settled() && allHandlersFinished());
+    log.info('continuing as new', { requestId: view.id, phase: state.phase, historyLength: info.historyLength });
+    await continueAsNew<typeof breakglassLifecycle>({
+      ...input,
+      resume: { ...state, view, sinkIds: recorder.knownSinks(), undeliveredAlerts: recorder.undeliveredAlerts() },
+    });
+  }
+
+  // --- pending_approval ---
+  async function create(): Promise<boolean> {
+    try {
+      await emit('request.created', input.requester, { scenario: input.scenario, incidentRef: input.incidentRef, policy: input.policy }, {
+        type: 'request.created',
+        summary: `${input.requester} requested break-glass access (${input.scenario})`,
+      });
+    } catch (error) {
+      const cause = error instanceof ActivityFailure ? error.cause : error;
+      if (!(cause instanceof ApplicationFailure && cause.type === FAILURE.accountBusy)) throw error;
+      creation = 'refused';
+      refusedBecause = cause.message;
+      return false;
+    }
+    creation = 'created';
+    return true;
+  }
+
+  /** Resolves to the outcome of the approval phase: released goes on, anything else ends the request. */
+  async function awaitDecision(): Promise<'approved' | 'ended'> {
+    const decided = await condition(
+      () => view.status !== 'pending_approval' || approvalsReached(view),
+      Math.max(0, Date.parse(view.approvalExpiresAt) - Date.now()),
+    );
+    if (view.status === 'denied' || view.status === 'cancelled') return 'ended';
+    if (!decided) {
+      view.status = 'expired';
+      await emit('request.expired', SYSTEM_ACTOR, {}, { type: 'request.expired', summary: 'no decision before the approval timeout' });
+      return 'ended';
+    }
+    // Nothing happens to the secret until the approvals that authorise it are in the trail.
+    await condition(recorder.settled);
+    return 'approved';
+  }
+
+  // --- released ---
+  async function release(): Promise<void> {
+    const unsealed = await unsealSecret({ secretName: input.secretName });
+    const releasedMs = Date.now();
+    view.status = 'released';
+    view.releasedAt = iso(releasedMs);
+    view.releaseExpiresAt = iso(releasedMs + durationToMs(input.policy.releaseWindow));
+    await emit('credential.released', SYSTEM_ACTOR, { releaseExpiresAt: view.releaseExpiresAt, versions: unsealed.changedVersions }, {
+      type: 'credential.released',
+      summary: `credential of ${input.accountId} released until ${view.releaseExpiresAt}`,
+    });
+  }
+
+  /** Holds the release until the requester closes it or the window ends; says who closed it. */
+  async function holdRelease(): Promise<{ actor: string; summary: string; byWindowEnd: boolean }> {
+    const remaining = Math.max(0, Date.parse(view.releaseExpiresAt!) - Date.now());
+    const closedByPerson = await condition(() => closeRequested !== null, remaining);
+    if (closedByPerson) return { ...closeRequested!, byWindowEnd: false };
+    view.closedBy = SYSTEM_ACTOR;
+    return { actor: SYSTEM_ACTOR, summary: 'release window ended; session closed automatically', byWindowEnd: true };
+  }
+
+  async function reseal(closer: ResumeState['closer'], failuresSoFar: number): Promise<void> {
+    for (let failures = failuresSoFar; ; failures += 1) {
+      try {
+        await sealSecret({ secretName: input.secretName });
+        return;
+      } catch {
+        log.error('re-seal failed; retrying', { requestId: view.id, failures: failures + 1 });
+        if (failures % RESEAL_ALERT_EVERY === 0) {
+          await recorder.alert(`${view.id}:reseal-failed:${failures + 1}`, iso(Date.now()), SYSTEM_ACTOR, {
+            type: 'credential.reseal_failed',
+            summary: `re-sealing ${input.secretName} failed ${failures + 1} time(s); still retrying`,
+          });
+        }
+        await sleep(RESEAL_PAUSE_MS[Math.min(failures, RESEAL_PAUSE_MS.length - 1)]!);
+        await continueIfLong({ phase: 'resealing', closer, resealFailures: failures + 1, reminder: 0 });
+      }
+    }
+  }
+
+  // --- awaiting_review ---
+  async function closeSession(closer: ResumeState['closer']): Promise<void> {
+    const closedMs = Date.now();
+    view.status = 'awaiting_review';
+    view.closedAt = iso(closedMs);
+    view.closedBy = closer.actor;
+    view.closeSummary = closer.summary;
+    view.reviewDueAt = iso(closedMs + durationToMs(input.policy.reviewDue));
+    await emit('session.closed', closer.actor, { detail: closer.summary, byWindowEnd: closer.byWindowEnd }, {
+      type: 'session.closed',
+      summary: closer.byWindowEnd ? 'release window ended; credential re-sealed' : `${closer.actor} closed the session`,
+    });
+  }
+
+  async function awaitReview(closer: ResumeState['closer'], remindersSoFar: number): Promise<void> {
+    if (remindersSoFar === 0) {
+      const remaining = Math.max(0, Date.parse(view.reviewDueAt!) - Date.now());
+      if (await condition(() => reviewed, remaining)) return;
+    } else if (await condition(() => reviewed, durationToMs(input.policy.reviewReminder))) {
+      return;
+    }
+    for (let reminder = remindersSoFar + 1; ; reminder += 1) {
+      await emit('review.overdue', SYSTEM_ACTOR, { reminder }, { type: 'review.overdue', summary: `post-use review of ${view.id} is overdue (reminder ${reminder})` });
+      if (await condition(() => reviewed, durationToMs(input.policy.reviewReminder))) return;
+      await continueIfLong({ phase: 'review_overdue', closer, resealFailures: 0, reminder });
+    }
+  }
+
+  // --- completed ---
+  async function complete(): Promise<void> {
+    view.status = 'completed';
+    const review = view.review!;
+    await emit('review.completed', review.reviewer, { ...review, detail: review.findings }, {
+      type: 'review.completed',
+      summary: `${review.reviewer} completed the post-use review`,
+    });
+  }
+
+  const resume = input.resume;
+  let closer: ResumeState['closer'];
+  if (!resume) {
+    if (!(await create())) {
+      // The request never existed: the caller is told why, and nothing was recorded.
+      await condition(allHandlersFinished);
+      throw ApplicationFailure.create({ type: FAILURE.accountBusy, message: refusedBecause, nonRetryable: true });
+    }
+    if ((await awaitDecision()) === 'ended') return finish();
+    await release();
+    closer = await holdRelease();
+    await reseal(closer, 0);
+  } else {
+    closer = resume.closer;
+    if (resume.phase === 'resealing') await reseal(closer, resume.resealFailures);
+  }
+  if (resume?.phase !== 'review_overdue') await closeSession(closer);
+  await awaitReview(closer, resume?.phase === 'review_overdue' ? resume.reminder : 0);
+  await complete();
+  return finish();
+}
