@@ -3,7 +3,7 @@ import t from 'tap';
 import type { StandinUser } from '../../devstack/graph-standin/server';
 import { PEOPLE } from '../helpers/harness';
 import { eventually } from '../helpers/wait';
-import { setupWatch, type WatchWorld } from './watch-harness';
+import { setupWatch, type WatchWorld } from '../helpers/watch-world';
 
 const ADMIN = ['BreakGlass.Admin'];
 let w: WatchWorld;

@@ -2,7 +2,7 @@ import t from 'tap';
 import { DRILL_CSV_COLUMNS } from '../../src/watch/drills';
 import { PEOPLE } from '../helpers/harness';
 import { eventually } from '../helpers/wait';
-import { setupWatch, type WatchWorld } from './watch-harness';
+import { setupWatch, type WatchWorld } from '../helpers/watch-world';
 
 const AUDITOR = ['BreakGlass.Auditor'];
 const REVIEW = { actionsAppropriate: true, signInLogsReviewed: true, credentialRotated: true, findings: 'drill: sign-in worked, nothing else changed', followUpTicket: 'DRILL-1' };

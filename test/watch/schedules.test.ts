@@ -1,7 +1,7 @@
 import t from 'tap';
 import { deleteWatchSchedules, ensureWatchSchedules, signinScheduleId } from '../../src/watch/schedules';
 import { eventually } from '../helpers/wait';
-import { FAST_WATCH, setupWatch, type WatchWorld } from './watch-harness';
+import { FAST_WATCH, setupWatch, type WatchWorld } from '../helpers/watch-world';
 
 const EVERY = 'PT2S';
 let w: WatchWorld;

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { PEOPLE } from '../helpers/harness';
 import { eventually } from '../helpers/wait';
-import { setupWatch, type WatchWorld } from './watch-harness';
+import { setupWatch, type WatchWorld } from '../helpers/watch-world';
 import { recordHistory, WATCH_HISTORIES_DIR } from '../helpers/histories';
 
 const ADMIN = ['BreakGlass.Admin'];

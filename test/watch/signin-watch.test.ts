@@ -3,7 +3,7 @@ import t from 'tap';
 import { initialView } from '../../src/domain/initial-view';
 import { FAST_POLICY, PEOPLE } from '../helpers/harness';
 import { eventually } from '../helpers/wait';
-import { setupWatch, type WatchWorld } from './watch-harness';
+import { setupWatch, type WatchWorld } from '../helpers/watch-world';
 import { recordHistory, WATCH_HISTORIES_DIR } from '../helpers/histories';
 
 const alice = { id: PEOPLE.requester, isAdmin: false };

@@ -5,8 +5,8 @@ import { createGraphApi } from '../../src/watch/graph-api';
 import { createGraphClient } from '../../src/watch/graph-client';
 import { createWatchRepository } from '../../src/watch/watch-repository';
 import { createCaseRepository } from '../../src/watch/case-repository';
-import { setupHarness, type Harness } from '../helpers/harness';
-import { setupApi, type ApiHarness } from '../helpers/api';
+import { setupHarness, type Harness } from './harness';
+import { setupApi, type ApiHarness } from './api';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
