@@ -6,6 +6,8 @@ import { createRequestsRepository } from '../src/db/requests-repository';
 import { createAlertActivities } from './alerts';
 import { createRecordEvent } from './record-event';
 import { createSealActivities } from './seal';
+import { createWatchActivities } from './watch';
+import type { GraphApi } from '../src/watch/graph-api';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -13,6 +15,8 @@ export interface ActivityDeps {
   alertSinks: Map<string, Sink>;
   /** CONSOLE_URL and ALERT_FAILING_AFTER, when configured. */
   alerts?: { consoleUrl?: string | undefined; failingAfterMs?: number };
+  /** Microsoft Graph for the watch (issue 13); absent: the watch reports itself failing. */
+  graph?: GraphApi;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -20,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     recordEvent: createRecordEvent({ pool: deps.pool, audit: createAuditRepository(), requests: createRequestsRepository() }),
     ...createSealActivities({ secrets: deps.secrets }),
     ...createAlertActivities({ sinks: deps.alertSinks, pool: deps.pool, ...deps.alerts }),
+    ...createWatchActivities({ pool: deps.pool, graph: deps.graph }),
   };
 }
 

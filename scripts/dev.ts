@@ -29,6 +29,7 @@ import { createAccountsRepository } from '../src/db/accounts-repository';
 import { createSecretClient, primeSecretClient } from '../src/keyvault/secret-client';
 import type { Config } from '../src/config';
 import type { Pool } from '../src/db/pool';
+import { startDemoGraph } from '../devstack/graph-standin/demo';
 
 /**
  * Dev all-in-one: start whichever of PostgreSQL, Temporal and Key Vault is not configured
@@ -48,6 +49,7 @@ const fail = (line: string) => process.stderr.write(`breakglass dev: ${line}\n`)
 const children: ChildProcess[] = [];
 let stack: Promise<LocalStack> | undefined;
 let identity: { close(): Promise<void> } | undefined;
+let graphStandin: { url: string; close(): Promise<void> } | undefined;
 let ownsRunFile = false;
 let stopping = false;
 
@@ -154,6 +156,7 @@ async function stopAll(code: number): Promise<never> {
   // The API and worker first, while what they depend on is still up; then the services.
   await Promise.allSettled(children.map((child) => stopService(child)));
   await identity?.close().catch(() => {});
+  await graphStandin?.close().catch(() => {});
   const running = await stack?.catch(() => undefined);
   await running?.stop().catch(() => {});
   await stopAllServices(); // anything still registered (a stack that failed half-way stops its own parts)
@@ -269,6 +272,8 @@ async function main(): Promise<void> {
   const jwks = process.env.AUTH_JWKS_URL ? null : await serveDevJwks(await loadOrCreateDevKey(join(DATA_DIR, 'dev-identity')));
   identity = jwks ?? undefined;
 
+  // Graph cannot be reached from a dev machine: a local stand-in with a demo tenant (unless GRAPH_URL is set).
+  graphStandin = process.env.GRAPH_URL ? undefined : await startDemoGraph();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: process.env.NODE_ENV ?? 'development',
@@ -276,6 +281,7 @@ async function main(): Promise<void> {
     ...(jwks ? { AUTH_ISSUER: DEV_ISSUER, AUTH_AUDIENCE: DEV_AUDIENCE, AUTH_JWKS_URL: jwks.url } : {}),
     // Passkeys work out of the box on this machine (a browser treats http://localhost as a secure context).
     ...(process.env.WEBAUTHN_RP_ID || process.env.WEBAUTHN_ORIGINS ? {} : { WEBAUTHN_RP_ID: 'localhost', WEBAUTHN_ORIGINS: `http://localhost:${port}` }),
+    ...(graphStandin ? { GRAPH_URL: graphStandin.url, GRAPH_CREDENTIAL: 'standin' } : {}),
   };
   let config;
   try {
@@ -342,6 +348,7 @@ async function main(): Promise<void> {
       `  Key Vault  ${config.KEYVAULT_URL}${yours('KEYVAULT_URL')}`,
       `  Postgres   ${describeUrl(config.DATABASE_URL)}${yours('DATABASE_URL')}`,
       `  Token      ${token}`,
+      ...(graphStandin ? [`  Graph      stand-in ${graphStandin.url}; inject a sign-in: curl -X POST ${graphStandin.url}/_standin/signins -d '{}'`] : []),
       `  Ctrl-C stops everything${VERBOSE ? '' : '; BREAKGLASS_DEV_VERBOSE=1 shows every service log line'}`,
     ].join('\n'),
   );

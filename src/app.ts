@@ -14,6 +14,7 @@ import { MAX_ID_LENGTH } from './schemas/common';
 import { identityMappingRoutes } from './routes/v1/identity-mappings';
 import { passkeyRoutes } from './routes/v1/passkeys';
 import { sessionRoutes } from './routes/v1/sessions';
+import { watchRoutes } from './routes/v1/watch';
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
@@ -49,5 +50,6 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await app.register(sessionRoutes, { deps });
   await app.register(passkeyRoutes, { deps });
   await app.register(identityMappingRoutes, { deps });
+  await app.register(watchRoutes, { deps });
   return app;
 }

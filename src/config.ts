@@ -45,6 +45,8 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0', ''], { message: 'wants true or false' })
   .transform((value) => value === 'true' || value === '1');
 
+const isoDurationSetting = (wants: string) => z.string().trim().refine(isIsoDuration, `wants ${wants}`);
+
 export const SUPPORTED_JWT_ALGORITHMS = ['RS256', 'ES256'] as const;
 
 export const configSchema = z.object({
@@ -81,6 +83,15 @@ export const configSchema = z.object({
   ALERT_FAILING_AFTER: z.string().trim().refine(isIsoDuration, 'wants an ISO-8601 duration such as PT15M').default('PT15M'),
   AUDIT_CHECKPOINT_EVERY: z.string().trim().refine(isIsoDuration, 'wants an ISO-8601 duration such as P1D').default('P1D'),
   CONSOLE_URL: url(['https:', 'http:'], 'the http(s) URL of the console, such as https://breakglass.contoso.com').optional(),
+  // Watching the accounts through Microsoft Graph (issue 13).
+  GRAPH_URL: url(['https:', 'http:'], 'the Microsoft Graph root such as https://graph.microsoft.com').default('https://graph.microsoft.com'),
+  // `managed`: DefaultAzureCredential (managed identity). `standin`: the fixed token of the local Graph stand-in.
+  GRAPH_CREDENTIAL: z.enum(['managed', 'standin'], { message: 'wants managed or standin' }).default('managed'),
+  WATCH_SIGNIN_INTERVAL: isoDurationSetting('an ISO-8601 duration such as PT1M').default('PT1M'),
+  WATCH_LOOKBACK: isoDurationSetting('an ISO-8601 duration such as PT30M').default('PT30M'),
+  WATCH_GRACE: isoDurationSetting('an ISO-8601 duration such as PT5M').default('PT5M'),
+  WATCH_DEGRADED_AFTER: z.coerce.number({ message: 'wants a number of runs' }).int().min(1, 'wants at least 1 run').max(1000).default(3),
+  WATCH_DRIFT_INTERVAL: isoDurationSetting('an ISO-8601 duration such as P1D').default('P1D'),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -99,6 +110,8 @@ const productionChecks = (config: Config): string[] => {
   if (config.ALERT_SINKS.some((sink) => !sink.url.startsWith('https:'))) problems.push('ALERT_SINKS wants https:// URLs when NODE_ENV=production');
   if (config.ALERT_WEBHOOK_URLS.some((hook) => !hook.startsWith('https:')))
     problems.push('ALERT_WEBHOOK_URLS wants https:// URLs when NODE_ENV=production');
+  if (config.GRAPH_CREDENTIAL === 'standin') problems.push('GRAPH_CREDENTIAL=standin is a dev/test setting and is refused when NODE_ENV=production');
+  if (!config.GRAPH_URL.startsWith('https:')) problems.push('GRAPH_URL wants an https:// URL when NODE_ENV=production');
   return problems;
 };
 

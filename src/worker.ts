@@ -3,6 +3,7 @@ import type { SecretClient } from '@azure/keyvault-secrets';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Sink } from './alerts/sinks';
 import type { Pool } from './db/pool';
+import type { GraphApi } from './watch/graph-api';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 export const MAX_CACHED_WORKFLOWS = 250;
@@ -15,6 +16,8 @@ export interface WorkerDeps {
   secrets: SecretClient;
   alertSinks: Map<string, Sink>;
   alerts?: ActivityDeps['alerts'];
+  /** Microsoft Graph for the watch (issue 13). */
+  graph?: GraphApi;
   /** A pre-built bundle (tests build one for the whole run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -25,7 +28,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ pool: deps.pool, secrets: deps.secrets, alertSinks: deps.alertSinks, ...(deps.alerts ? { alerts: deps.alerts } : {}) }),
+    activities: createActivities({ pool: deps.pool, secrets: deps.secrets, alertSinks: deps.alertSinks, ...(deps.alerts ? { alerts: deps.alerts } : {}), graph: deps.graph }),
     // When a worker dies, its cached workflows' next tasks wait this long before another
     // worker may take them. The default (10 s) would keep a released credential open that
     // much past its window; a short wait costs only an occasional history replay.

@@ -34,6 +34,12 @@ const TITLES: Record<AlertType, string> = {
   'passkey.confirmed': 'Passkey confirmed',
   'passkey.revoked': 'Passkey revoked',
   'passkey.clone_suspected': 'Passkey CLONE suspected: sign-in refused',
+  'signin.observed': 'Sign-in of the break-glass account during its release',
+  'signin.unexpected': 'UNEXPLAINED sign-in of a break-glass account',
+  'monitoring.degraded': 'Sign-in watch cannot reach Microsoft Graph',
+  'monitoring.recovered': 'Sign-in watch recovered',
+  'account.drift': 'Break-glass account drifted from its required posture',
+  'drill.overdue': 'Break-glass drill overdue',
 };
 
 /** What the reader can do about it, written on the link. */
@@ -55,6 +61,12 @@ const ACTIONS: Record<AlertType, string> = {
   'passkey.confirmed': 'Check the confirmation was expected',
   'passkey.revoked': 'Check the revocation was expected',
   'passkey.clone_suspected': 'Revoke the passkey and investigate',
+  'signin.observed': 'Open the request',
+  'signin.unexpected': 'Explain this sign-in now',
+  'monitoring.degraded': 'Check the Graph permissions and network',
+  'monitoring.recovered': 'Check nothing was missed',
+  'account.drift': 'Fix the account, then run a drill',
+  'drill.overdue': 'Schedule a drill',
 };
 
 export const titleOf = (type: AlertType): string => TITLES[type];

@@ -10,9 +10,19 @@ export interface Account {
   approvers: string[];
   reviewers: string[];
   policy: PolicySnapshot;
+  /** The user in Entra the watch reads (issue 13); null until an admin sets it. */
+  entraObjectId?: string | null;
+  watch?: WatchSettings;
   createdAt: string;
   updatedAt: string;
 }
+
+export interface WatchSettings {
+  conditionalAccess: 'excluded' | 'restricted';
+  drillInterval: string;
+}
+
+export const DEFAULT_WATCH: WatchSettings = { conditionalAccess: 'excluded', drillInterval: 'P90D' };
 
 interface Row {
   id: string;
@@ -23,6 +33,8 @@ interface Row {
   approvers: string[];
   reviewers: string[];
   policy: PolicySnapshot;
+  entra_object_id: string | null;
+  watch: Partial<WatchSettings> | null;
   created_at: string;
   updated_at: string;
 }
@@ -36,11 +48,23 @@ const fromRow = (row: Row): Account => ({
   approvers: row.approvers,
   reviewers: row.reviewers,
   policy: row.policy,
+  entraObjectId: row.entra_object_id ?? null,
+  watch: { ...DEFAULT_WATCH, ...row.watch },
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
 
 export type NewAccount = Omit<Account, 'createdAt' | 'updatedAt'>;
+
+/** Watch columns are written by a second statement so the original ones stay as they were (issue 13 added them). */
+async function writeWatch(db: Queryable, id: string, account: Pick<Partial<NewAccount>, 'entraObjectId' | 'watch'>): Promise<Row | null> {
+  if (account.entraObjectId === undefined && account.watch === undefined) return null;
+  const { rows } = await db.query<Row>(
+    'UPDATE accounts SET entra_object_id = COALESCE($2, entra_object_id), watch = COALESCE($3, watch) WHERE id = $1 RETURNING *',
+    [id, account.entraObjectId ?? null, account.watch ? JSON.stringify(account.watch) : null],
+  );
+  return rows[0] ?? null;
+}
 export type AccountChanges = Partial<Omit<NewAccount, 'id'>>;
 
 export function createAccountsRepository() {
@@ -53,7 +77,8 @@ export function createAccountsRepository() {
          ON CONFLICT DO NOTHING RETURNING *`,
         [account.id, account.displayName, account.upn, account.secretName, account.requesters, account.approvers, account.reviewers, JSON.stringify(account.policy)],
       );
-      return rows[0] ? fromRow(rows[0]) : null;
+      if (!rows[0]) return null;
+      return fromRow((await writeWatch(db, account.id, account)) ?? rows[0]);
     },
 
     async get(db: Queryable, id: string): Promise<Account | null> {
@@ -79,7 +104,8 @@ export function createAccountsRepository() {
          WHERE id = $1 RETURNING *`,
         [id, changes.displayName ?? null, changes.upn ?? null, changes.requesters ?? null, changes.approvers ?? null, changes.reviewers ?? null, changes.policy ? JSON.stringify(changes.policy) : null],
       );
-      return rows[0] ? fromRow(rows[0]) : null;
+      if (!rows[0]) return null;
+      return fromRow((await writeWatch(db, id, changes)) ?? rows[0]);
     },
   };
 }

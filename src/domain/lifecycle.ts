@@ -45,6 +45,13 @@ export const ALERT_TYPES = {
   // Service events, not tied to one request (no requestId).
   'alert.delivery_failing': 'warning',
   'audit.checkpoint': 'info',
+  // Watching the accounts (issue 13)
+  'signin.observed': 'info',
+  'signin.unexpected': 'critical',
+  'monitoring.degraded': 'critical',
+  'monitoring.recovered': 'info',
+  'account.drift': 'warning',
+  'drill.overdue': 'warning',
 } as const;
 export type AlertType = keyof typeof ALERT_TYPES;
 export type AlertSeverity = (typeof ALERT_TYPES)[AlertType];

@@ -27,6 +27,17 @@ const upn = () => z.string().max(256).regex(/^[^@\s\u0000-\u001F\u007F]+@[^@\s\u
 
 export const accountId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2-63 lower-case letters, digits or hyphens');
 
+/** What the watch needs to know about the account in Entra (issue 13): optional, so accounts registered before the watch still work. */
+export const watchSettingsSchema = z
+  .object({
+    // `excluded`: the account is excluded from every enabled Conditional Access policy; `restricted`: the deliberately restricted second account.
+    conditionalAccess: z.enum(['excluded', 'restricted']).default('excluded'),
+    drillInterval: isoDuration({ what: 'drillInterval', minMs: 1000, maxMs: 366 * 86_400_000 }).default('P90D'),
+  })
+  .strict()
+  .meta({ id: 'WatchSettings' });
+const entraObjectId = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be the Entra object id (a GUID) of the user');
+
 /** Separation of duties holds per account: nobody approves or reviews what they may request. */
 const separated = <T extends { requesters?: string[]; approvers?: string[]; reviewers?: string[]; policy?: { requiredApprovals: number } }>(value: T, ctx: z.RefinementCtx) => {
   const requesters = new Set(value.requesters ?? []);
@@ -50,6 +61,8 @@ export const createAccountBody = z
     approvers: members('approver'),
     reviewers: members('reviewer'),
     policy: policySchema.default(policySchema.parse({})),
+    entraObjectId: entraObjectId.optional(),
+    watch: watchSettingsSchema.optional(),
   })
   .strict()
   .superRefine(separated)
@@ -63,6 +76,8 @@ export const patchAccountBody = z
     approvers: members('approver').optional(),
     reviewers: members('reviewer').optional(),
     policy: policySchema.optional(),
+    entraObjectId: entraObjectId.optional(),
+    watch: watchSettingsSchema.optional(),
   })
   .strict()
   .refine((value) => Object.keys(value).length > 0, 'must change at least one field')
@@ -86,6 +101,8 @@ export const accountSchema = z
       reviewReminder: z.string(),
       revealRequiresPasskey: z.string().optional(),
     }),
+    entraObjectId: z.string().nullable().optional(),
+    watch: z.object({ conditionalAccess: z.enum(['excluded', 'restricted']), drillInterval: z.string() }).optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

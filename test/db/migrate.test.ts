@@ -18,7 +18,10 @@ import { testStack } from '../helpers/stack-env';
 const REAL = loadMigrations();
 const EXPECTED = REAL.map((m) => `${String(m.version).padStart(3, '0')}.${m.name}`);
 const NEXT = String(REAL.length + 1).padStart(3, '0');
-const TABLES = ['accounts', 'audit_events', 'audit_head', 'idempotency_keys', 'identity_mappings', 'passkeys', 'requests', 'schema_migrations', 'sessions', 'unanswered_updates', 'webauthn_challenges'];
+const TABLES = [
+  'accounts', 'audit_events', 'audit_head', 'drift_checks', 'drill_reminders', 'idempotency_keys', 'identity_mappings', 'passkeys', 'requests', 'schema_migrations', 'sessions',
+  'signin_cases', 'signin_cursors', 'signin_observations', 'unanswered_updates', 'watch_health', 'webauthn_challenges',
+];
 
 let databaseUrl: string;
 const schemas = new Set<string>();

@@ -26,9 +26,12 @@ interface Teardown {
 }
 
 /** The real API on a real port, with the dev issuer's JWKS, the test stack and an in-process worker. */
-export async function setupApi(t: Teardown, options: { env?: Record<string, string>; worker?: boolean; harness?: Harness } = {}): Promise<ApiHarness> {
+export async function setupApi(
+  t: Teardown,
+  options: { env?: Record<string, string>; worker?: boolean; harness?: Harness; harnessOptions?: Parameters<typeof setupHarness>[1] } = {},
+): Promise<ApiHarness> {
   // A given harness lets a second API instance share the first one's database and task queue.
-  const h = options.harness ?? (await setupHarness(t, { worker: options.worker }));
+  const h = options.harness ?? (await setupHarness(t, { worker: options.worker, ...options.harnessOptions }));
   const key = await loadOrCreateDevKey(mkdtempSync(join(tmpdir(), 'bg-idp-')));
   const jwks = await serveDevJwks(key);
   const config = parseConfig({

@@ -15,6 +15,7 @@ import { createLifecycle, type Lifecycle } from '../../src/lifecycle/commands';
 import { connectTemporalClient } from '../../src/temporal/client';
 import { createWorker } from '../../src/worker';
 import { AlertSink } from './alert-sink';
+import type { GraphApi } from '../../src/watch/graph-api';
 import { testStack, type TestStack } from './stack-env';
 
 interface Teardown {
@@ -90,7 +91,7 @@ function quietRuntime() {
  * One isolated world per test file on the shared services: its own schema, task queue,
  * secret names and alert sink, so files run in parallel without seeing each other.
  */
-export async function setupHarness(t: Teardown, options: { worker?: boolean } = {}): Promise<Harness> {
+export async function setupHarness(t: Teardown, options: { worker?: boolean; graph?: GraphApi } = {}): Promise<Harness> {
   quietRuntime();
   const stack = await testStack();
   const id = randomBytes(4).toString('hex');
@@ -123,6 +124,7 @@ export async function setupHarness(t: Teardown, options: { worker?: boolean } = 
       pool,
       secrets,
       alertSinks: sinkMap([sink.url]),
+      graph: options.graph,
       workflowBundle: { codePath: stack.workflowBundlePath },
     });
     const running = worker.run();

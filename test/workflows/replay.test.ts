@@ -16,6 +16,8 @@ const PATHS = ['cancelled-by-admin', 'closed-by-window-end', 'completed', 'denie
 const EXPECTED: Record<string, string[]> = {
   v1: PATHS,
   v2: [...PATHS, 'continued-as-new-while-resealing', 'creation-refused-account-busy'].sort(),
+  // The watch's workflows (issue 13), recorded by test/watch/signin-watch.test.ts and signin-case.test.ts.
+  watch: ['signin-case-closed-after-reminders', 'signin-watch-recovered-with-case'],
 };
 
 for (const version of Object.keys(EXPECTED)) {
