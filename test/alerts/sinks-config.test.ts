@@ -55,7 +55,7 @@ void t.test('bad sinks are refused with where and what, never the value', async 
     ['no URL', [{ name: 'ops', format: 'slack' }], /at 0\.url/],
     ['ftp URL', [{ name: 'ops', format: 'teams', url: 'ftp://x/y' }], /at 0\.url; it wants an http\(s\) URL/],
     ['pagerduty without routing key', [{ name: 'pager', format: 'pagerduty' }], /at 0\.routingKey/],
-    ['bad severity', [{ name: 'ops', format: 'slack', url: SLACK, minSeverity: 'high' }], /at 0\.minSeverity; it wants info, warning or critical/],
+    ['bad severity', [{ name: 'ops', format: 'slack', url: SLACK, minSeverity: 'urgent' }], /at 0\.minSeverity; it wants info, warning, high or critical/],
     ['weak secret', [{ name: 'siem', format: 'generic', url: 'https://siem/x', secret: 'whsec_short' }], /at 0\.secret; it wants a whsec_ base64 secret/],
     ['unknown field', [{ name: 'ops', format: 'slack', url: SLACK, token: 'x' }], /ALERT_SINKS has an invalid value/],
     ['duplicate names', [{ name: 'ops', format: 'slack', url: SLACK }, { name: 'ops', format: 'teams', url: 'https://t/x' }], /unique sink names/],
