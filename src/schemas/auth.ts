@@ -94,10 +94,14 @@ export const signedInSchema = z
 
 export const sessionQuery = z.object({ principal: principalId.optional() }).strict();
 
+// Issuers and subjects are printable (PostgreSQL text cannot hold NUL, and a claim never has control characters).
+const issuerText = z.string().min(1).max(512).regex(/^[^\s\u0000-\u001F\u007F]+$/, 'must be an issuer (printable, no whitespace)');
+const subjectText = z.string().min(1).max(256).regex(/^[^\s\u0000-\u001F\u007F]+$/, 'must be a subject (printable, no whitespace)');
+
 export const identityMappingBody = z
   .object({
-    issuer: z.string().trim().min(1).max(512),
-    subject: z.string().trim().min(1).max(256),
+    issuer: issuerText,
+    subject: subjectText,
     principal: principalId,
   })
   .strict()
@@ -107,4 +111,4 @@ export const identityMappingSchema = z
   .object({ issuer: z.string(), subject: z.string(), principal: z.string(), createdBy: z.string(), createdAt: z.string() })
   .meta({ id: 'IdentityMapping' });
 
-export const identityMappingKey = z.object({ issuer: z.string().trim().min(1).max(512), subject: z.string().trim().min(1).max(256) }).strict();
+export const identityMappingKey = z.object({ issuer: issuerText, subject: subjectText }).strict();

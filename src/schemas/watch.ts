@@ -102,4 +102,4 @@ export const readinessSchema = z
     lastSignIn: observationSchema.nullable(),
     watch: z.object({ degraded: z.boolean(), consecutiveFailures: z.number().int(), lastSuccessAt: z.string().nullable(), lastError: z.string().nullable() }),
   })
-  .meta({ id: 'Readiness' });
+  .meta({ id: 'AccountReadiness' });

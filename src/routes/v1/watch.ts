@@ -103,7 +103,7 @@ export const watchRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugin,
 
   app.get(
     '/v1/accounts/:id/drills.csv',
-    { schema: { tags: ['accounts', 'watch'], summary: 'Drill evidence as CSV for auditors', params: idParams, produces: ['text/csv'], response: { ...problems } } },
+    { schema: { tags: ['accounts', 'watch'], summary: 'Drill evidence as CSV for auditors', params: idParams, produces: ['text/csv'], response: { 200: z.string().describe('CSV, one row per drill, with a header row'), ...problems } } },
     async (request, reply) => {
       const { accountId, items } = await drillsOf(request.principal, request.params.id);
       return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="drills-${accountId}.csv"`).send(drillsCsv(items) as never); // a string with its content type is sent as it is

@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
+import { GraphStandin } from '../../../devstack/graph-standin/server';
 import { setupApi, type ApiHarness } from '../../helpers/api';
+import { standinGraph } from '../../helpers/watch-world';
 import { PEOPLE } from '../../helpers/harness';
 import { ensureSchemathesis, runCommand } from '../../helpers/schemathesis';
 
@@ -24,7 +26,11 @@ const MAX_TIME_SECONDS = Number(process.env.SCHEMATHESIS_MAX_TIME ?? 60);
 let api: ApiHarness;
 let st: string;
 t.before(async () => {
-  [api, st] = await Promise.all([setupApi(t), ensureSchemathesis((line) => t.comment(line))]);
+  // The drift checks read Microsoft Graph: the API's worker reads the Graph stand-in, as in dev mode.
+  const standin = new GraphStandin();
+  await standin.start();
+  t.teardown(() => standin.stop());
+  [api, st] = await Promise.all([setupApi(t, { harnessOptions: { graph: standinGraph(standin) } }), ensureSchemathesis((line) => t.comment(line))]);
 });
 
 /** Two accounts the admin may request on: one request waits for approval, the other is released. */
