@@ -8,6 +8,7 @@ import { createPool, type Pool } from './db/pool';
 import { createRequestsRepository } from './db/requests-repository';
 import { createSecretClient } from './keyvault/secret-client';
 import { createLifecycle, type Lifecycle } from './lifecycle/commands';
+import { createAccountCommands, type AccountCommands } from './accounts/commands';
 import { apiConnectionOptions } from './temporal/client';
 import { Client as TemporalClient, Connection } from '@temporalio/client';
 
@@ -22,6 +23,7 @@ export interface AppDeps {
   requests: ReturnType<typeof createRequestsRepository>;
   audit: ReturnType<typeof createAuditRepository>;
   lifecycle: Lifecycle;
+  accountCommands: AccountCommands;
   auth: Auth;
   close(): Promise<void>;
 }
@@ -49,6 +51,7 @@ export function createAppDeps(config: Config): AppDeps {
     requests,
     audit,
     lifecycle,
+    accountCommands: createAccountCommands({ pool, secrets, accounts, audit, auditRefusal: lifecycle.auditRefusal }),
     auth,
     async close() {
       await Promise.allSettled([connection.close(), healthConnection.close(), pool.end()]);

@@ -100,3 +100,18 @@ export function mayCreate(membership: Membership, actor: Actor): Refusal | null 
   if (!membership.requesters.includes(actor.id)) return forbidden('only a requester of the account can request access');
   return null;
 }
+
+/** Accounts (and the identity mappings that say who may act) are managed by admins only. */
+export function mayManage(actor: Actor, what: 'accounts' | 'identity mappings'): Refusal | null {
+  return actor.isAdmin ? null : forbidden(`only BreakGlass.Admin manages ${what}`);
+}
+
+/** The audit trail is read by admins and auditors. */
+export function mayReadAudit(actor: Actor & { isAuditor?: boolean }): Refusal | null {
+  return actor.isAdmin || actor.isAuditor ? null : forbidden('only BreakGlass.Admin or BreakGlass.Auditor read the audit trail');
+}
+
+/** Who sees an account: admins and auditors all, anyone else the accounts they belong to. */
+export function maySeeAccount(membership: Membership, actor: Actor & { isAuditor?: boolean }): boolean {
+  return actor.isAdmin || !!actor.isAuditor || [...membership.requesters, ...membership.approvers, ...membership.reviewers].includes(actor.id);
+}

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { AppDeps } from '../../app-deps';
-import { RefusedError } from '../../lifecycle/errors';
+import { mayReadAudit } from '../../domain/rules';
+import { RefusedError } from '../../errors';
 import { auditListSchema, auditQuery, verifyQuery, verifySchema } from '../../schemas/audit';
 import { problemSchema } from '../../schemas/common';
 
@@ -11,9 +12,10 @@ export const auditRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugin,
   const app = plugin.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', app.authenticate);
   app.addHook('preHandler', async (request) => {
-    if (request.principal.isAdmin || request.principal.isAuditor) return;
-    await deps.lifecycle.auditRefusal(request.principal, 'audit.read', { type: 'Forbidden', reason: 'only BreakGlass.Admin or BreakGlass.Auditor read the audit trail' }, {});
-    throw new RefusedError('Forbidden', 'only BreakGlass.Admin or BreakGlass.Auditor read the audit trail');
+    const refusal = mayReadAudit(request.principal);
+    if (!refusal) return;
+    await deps.lifecycle.auditRefusal(request.principal, 'audit.read', refusal, {});
+    throw new RefusedError(refusal.type, refusal.reason);
   });
 
   app.get(

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../../app-deps';
+import { mayManage } from '../../domain/rules';
 import { withTransaction } from '../../db/pool';
 import { NotFoundError, RefusedError } from '../../lifecycle/errors';
 import { identityMappingBody, identityMappingKey, identityMappingSchema } from '../../schemas/auth';
@@ -16,9 +17,10 @@ export const identityMappingRoutes: FastifyPluginAsync<{ deps: AppDeps }> = asyn
   app.addHook('onRequest', app.authenticate);
 
   async function requireAdmin(request: FastifyRequest, action: string) {
-    if (request.principal.isAdmin) return;
-    await deps.lifecycle.auditRefusal(request.principal, action, { type: 'Forbidden', reason: 'only BreakGlass.Admin manages identity mappings' }, {});
-    throw new RefusedError('Forbidden', 'only BreakGlass.Admin manages identity mappings');
+    const refusal = mayManage(request.principal, 'identity mappings');
+    if (!refusal) return;
+    await deps.lifecycle.auditRefusal(request.principal, action, refusal, {});
+    throw new RefusedError(refusal.type, refusal.reason);
   }
 
   app.post(
