@@ -5,7 +5,7 @@ import { render, type Rendered } from '../src/alerts/render';
 import { createSinkHealth } from '../src/alerts/sink-health';
 import { redact, type Sink } from '../src/alerts/sinks';
 import type { Pool } from '../src/db/pool';
-import { SYSTEM_ACTOR } from '../src/domain/lifecycle';
+import { BROADCAST_ALERT_WORKFLOW_TYPE, SYSTEM_ACTOR } from '../src/domain/lifecycle';
 import type { Alert, AuditHead, BroadcastAlertInput, DeliverAlertInput } from './types';
 
 export interface AlertActivityDeps {
@@ -19,7 +19,6 @@ export interface AlertActivityDeps {
 }
 
 export const DEFAULT_FAILING_AFTER_MS = 15 * 60_000;
-export const BROADCAST_WORKFLOW_TYPE = 'broadcastAlert';
 
 async function readHead(pool: Pool): Promise<AuditHead> {
   const { rows } = await pool.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id');
@@ -64,7 +63,7 @@ export function createAlertActivities(deps: AlertActivityDeps) {
     const input: BroadcastAlertInput = { alert, exceptSinkId: sink.id };
     await context.client.workflow
       // One report per outage: the id is the outage's, and an id once used is never started again.
-      .start(BROADCAST_WORKFLOW_TYPE, {
+      .start(BROADCAST_ALERT_WORKFLOW_TYPE, {
         taskQueue: context.info.taskQueue,
         workflowId: `${context.info.taskQueue}/${report.eventId}`,
         workflowIdReusePolicy: 'REJECT_DUPLICATE',

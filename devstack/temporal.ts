@@ -1,8 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, openSync, closeSync, unlinkSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { cacheDir } from './cache';
+import { withFileLock } from './file-lock';
 import { freePort, isOrphaned, listProcesses, startService, stopProcessGroup, stopService, waitFor } from './processes';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -30,27 +31,6 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
-/** Holds an exclusive lock file so two parallel runs don't build the CLI at the same time. */
-async function withLock<T>(lockPath: string, work: () => T): Promise<T> {
-  const deadline = Date.now() + 20 * 60_000;
-  for (;;) {
-    try {
-      closeSync(openSync(lockPath, 'wx'));
-      break;
-    } catch {
-      // A lock older than the longest build is stale (its builder died).
-      if (Date.now() - statSync(lockPath, { throwIfNoEntry: false })!.mtimeMs > 15 * 60_000) unlinkSync(lockPath);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lockPath}`);
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-    }
-  }
-  try {
-    return work();
-  } finally {
-    unlinkSync(lockPath);
-  }
-}
-
 /** TEMPORAL_CLI, else `temporal` on PATH, else a cached build of the pinned version (built with Go on first use). */
 export async function resolveTemporalCli(log: (line: string) => void = () => {}): Promise<string> {
   if (process.env.TEMPORAL_CLI) {
@@ -62,16 +42,20 @@ export async function resolveTemporalCli(log: (line: string) => void = () => {})
   const dir = cacheDir('temporal-cli', TEMPORAL_CLI_VERSION);
   const binary = join(dir, 'temporal');
   if (existsSync(binary)) return binary;
-  return withLock(join(dir, '.build.lock'), () => {
-    if (existsSync(binary)) return binary;
-    log(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go (first run only; takes several minutes)`);
-    if (spawnSync('go', ['version']).status !== 0) throw new Error('the Temporal CLI is missing and Go is not installed to build it; set TEMPORAL_CLI');
-    execFileSync('go', ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
-      env: { ...process.env, GOBIN: dir, CGO_ENABLED: '0' },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    return binary;
-  });
+  return withFileLock(
+    join(dir, '.build.lock'),
+    () => {
+      if (existsSync(binary)) return binary;
+      log(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go (first run only; takes several minutes)`);
+      if (spawnSync('go', ['version']).status !== 0) throw new Error('the Temporal CLI is missing and Go is not installed to build it; set TEMPORAL_CLI');
+      execFileSync('go', ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
+        env: { ...process.env, GOBIN: dir, CGO_ENABLED: '0' },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      return binary;
+    },
+    { staleMs: 15 * 60_000, waitMs: 20 * 60_000, pollMs: 2000 },
+  );
 }
 
 export interface TemporalDevServer {

@@ -13,7 +13,10 @@ const { deliverAlert } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
-/** One service alert (not tied to a request) to every sink but the one it is about; routing happens per sink in deliverAlert. */
+/**
+ * One alert that belongs to no request (passkey enrolment and clones, a failing sink, ...) to
+ * every sink but the one it is about, retried until delivered; routing happens per sink in deliverAlert.
+ */
 export async function broadcastAlert({ alert, exceptSinkId }: BroadcastAlertInput): Promise<void> {
   const sinkIds = (await listAlertSinks()).filter((sinkId) => sinkId !== exceptSinkId);
   await Promise.all(sinkIds.map((sinkId) => deliverAlert({ sinkId, alert })));

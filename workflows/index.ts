@@ -1,6 +1,5 @@
 export { breakglassLifecycle } from './lifecycle';
 export { breakglassRequest } from './legacy/breakglass-v1';
-export { serviceAlert } from './service-alert';
 export { auditCheckpoint } from './audit-checkpoint';
 export { broadcastAlert } from './alert-broadcast';
 export * from './watch';

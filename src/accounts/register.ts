@@ -4,7 +4,7 @@ import type { Account, AccountsRepository, NewAccount } from '../db/accounts-rep
 import { withTransaction, type Pool } from '../db/pool';
 import { REFUSAL } from '../domain/lifecycle';
 import { sealAllVersions, SecretMissingError } from '../keyvault/seal';
-import { RefusedError } from '../lifecycle/errors';
+import { RefusedError } from '../errors';
 
 /**
  * Registers a break-glass account. The secret must already exist in Key Vault (the

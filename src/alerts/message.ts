@@ -1,20 +1,13 @@
-import type { AlertSeverity, AlertType } from '../domain/lifecycle';
+import type { Alert, AuditHead } from '../../activities/types';
+import type { AlertType } from '../domain/lifecycle';
 
 /** What every format renders: the alert as the contract defines it, plus the chain head and the console link. */
-export interface AlertContent {
-  eventId: string;
-  type: AlertType;
-  severity: AlertSeverity;
-  requestId: string | null;
-  accountId: string | null;
-  actor: string;
-  at: string;
-  summary: string;
+export type AlertContent = Omit<Alert, 'auditHead'> & {
   /** The audit chain head when the alert was sent (or, for audit.checkpoint, the checkpoint itself). */
-  auditHead: { seq: number; hash: string };
+  auditHead: AuditHead;
   /** `${CONSOLE_URL}/requests/<id>`, when the console URL is configured and the alert is about a request. */
   link: string | null;
-}
+};
 
 const TITLES: Record<AlertType, string> = {
   'request.created': 'Break-glass access requested',

@@ -9,7 +9,7 @@ import {
 } from '@simplewebauthn/server';
 import type { AuditRepository } from '../audit/audit-repository';
 import { withTransaction, type Pool } from '../db/pool';
-import { NotFoundError, RefusedError } from '../lifecycle/errors';
+import { NotFoundError, RefusedError } from '../errors';
 import type { Challenges } from './challenges';
 import { PasskeyError, PasskeysDisabledError, UnauthenticatedError } from './errors';
 import type { Passkey, PasskeysRepository } from './passkeys-repository';

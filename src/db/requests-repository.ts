@@ -31,7 +31,7 @@ export interface ListFilter {
 
 export function createRequestsRepository() {
   return {
-    /** The first row of a request; the partial unique index makes "one open request per account" atomic. */
+    /** A first row as the first version of the API wrote it (version 0); only tests write one now, to stand for what a crash left. */
     async insertPending(db: Queryable, view: RequestView): Promise<void> {
       try {
         await db.query(
@@ -45,9 +45,6 @@ export function createRequestsRepository() {
       }
     },
 
-    async remove(db: Queryable, id: string): Promise<void> {
-      await db.query('DELETE FROM requests WHERE id = $1 AND version = 0', [id]);
-    },
 
     /**
      * Applies a workflow snapshot unless the row already holds the same or a newer version.

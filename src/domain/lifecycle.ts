@@ -71,4 +71,4 @@ export const FAILURE = {
 export type RefusalType = (typeof REFUSAL)[keyof typeof REFUSAL];
 
 export const SYSTEM_ACTOR = 'system';
-export const SERVICE_ALERT_WORKFLOW_TYPE = 'serviceAlert';
+export const BROADCAST_ALERT_WORKFLOW_TYPE = 'broadcastAlert';

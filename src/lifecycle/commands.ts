@@ -30,7 +30,7 @@ import type { BreakglassInput, RequestView, WorkflowLimits } from '../domain/req
 import { mayCancel, mayClose, mayCreate, mayDecide, mayRead, mayReveal, mayRevealStepUp, mayReview, type Actor, type Refusal } from '../domain/rules';
 import { isSecretDisabledError } from '../keyvault/secret-client';
 import type { breakglassLifecycle } from '../../workflows/lifecycle';
-import { DependencyError, IdempotencyKeyReusedError, NotFoundError, RefusedError } from './errors';
+import { DependencyError, IdempotencyKeyReusedError, NotFoundError, RefusedError } from '../errors';
 
 // A person in an incident learns within seconds that the service cannot act. Longer than the
 // workflow's own wait for the resulting state (4 s), so a working service always answers.

@@ -2,7 +2,7 @@ import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError, t
 import type { AuditRepository } from '../audit/audit-repository';
 import type { Account, AccountsRepository } from '../db/accounts-repository';
 import { withTransaction, type Pool } from '../db/pool';
-import { NotFoundError, RefusedError } from '../lifecycle/errors';
+import { NotFoundError, RefusedError } from '../errors';
 import type { Principal } from '../plugins/app/auth';
 import { closeCaseUpdate, mayCloseCase, type CaseRefusal, type CaseView } from './case-messages';
 import { createCaseRepository } from './case-repository';

@@ -1,33 +1,13 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from '../../devstack/cache';
+import { withFileLock } from '../../devstack/file-lock';
 
 /** Pinned, so every machine runs the same checks; the venv is cached per version outside the clone. */
 export const SCHEMATHESIS_VERSION = '4.32.5';
 
 const INSTALL_TIMEOUT_MS = 10 * 60_000;
-
-/** One installer at a time across parallel test runs on the machine; a lock older than an install is stale. */
-async function withLock<T>(lockPath: string, work: () => T): Promise<T> {
-  const deadline = Date.now() + INSTALL_TIMEOUT_MS + 60_000;
-  for (;;) {
-    try {
-      closeSync(openSync(lockPath, 'wx'));
-      break;
-    } catch {
-      const age = Date.now() - (statSync(lockPath, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > INSTALL_TIMEOUT_MS) rmSync(lockPath, { force: true });
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lockPath}`);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  }
-  try {
-    return work();
-  } finally {
-    unlinkSync(lockPath);
-  }
-}
 
 /**
  * The `st` command of a Schemathesis installed from PyPI into a cached virtual environment
@@ -41,7 +21,8 @@ export async function ensureSchemathesis(log: (line: string) => void = () => {})
   // Written last: a half-finished install (interrupted run) is redone, not trusted.
   const done = join(dir, '.installed');
   if (existsSync(done)) return st;
-  return withLock(join(dir, '.install.lock'), () => {
+  // One installer at a time across parallel test runs; a lock older than an install is stale.
+  return withFileLock(join(dir, '.install.lock'), () => {
     if (existsSync(done)) return st;
     log(`installing Schemathesis ${SCHEMATHESIS_VERSION} from PyPI into ${venv} (first run only)`);
     const python = process.env.PYTHON ?? 'python3';
@@ -66,7 +47,7 @@ export async function ensureSchemathesis(log: (line: string) => void = () => {})
     }
     writeFileSync(done, `${new Date().toISOString()}\n`);
     return st;
-  });
+  }, { staleMs: INSTALL_TIMEOUT_MS, waitMs: INSTALL_TIMEOUT_MS + 60_000 });
 }
 
 export interface CommandResult {

@@ -8,7 +8,7 @@ import type { KeySetOptions } from '../../auth/jwks-cache';
 import type { AuditRepository } from '../../audit/audit-repository';
 import type { Config } from '../../config';
 import { withTransaction, type Pool } from '../../db/pool';
-import { RefusedError } from '../../lifecycle/errors';
+import { RefusedError } from '../../errors';
 
 export { SigningKeysUnavailableError, UnauthenticatedError } from '../../auth/errors';
 export { createKeySet, type KeySetOptions } from '../../auth/jwks-cache';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../app-deps';
 import { mayManage } from '../../domain/rules';
 import { withTransaction } from '../../db/pool';
-import { NotFoundError, RefusedError } from '../../lifecycle/errors';
+import { NotFoundError, RefusedError } from '../../errors';
 import { identityMappingBody, identityMappingKey, identityMappingSchema } from '../../schemas/auth';
 import { problemSchema } from '../../schemas/common';
 

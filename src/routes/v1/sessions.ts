@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../app-deps';
 import type { Session } from '../../auth/sessions';
 import { withTransaction } from '../../db/pool';
-import { NotFoundError } from '../../lifecycle/errors';
+import { NotFoundError } from '../../errors';
 import { signedInSchema, sessionQuery, sessionSchema, signInBody, webauthnOptions } from '../../schemas/auth';
 import { idParams, problemSchema } from '../../schemas/common';
 

@@ -4,7 +4,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AppDeps } from '../../app-deps';
-import { NotFoundError, RefusedError } from '../../lifecycle/errors';
+import { NotFoundError, RefusedError } from '../../errors';
 import { sendProblem } from '../../plugins/app/errors';
 import { idParams, problemSchema } from '../../schemas/common';
 import { caseListQuery, caseSchema, checksResultSchema, closeCaseBody, observationSchema, readinessSchema } from '../../schemas/watch';
