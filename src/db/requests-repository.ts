@@ -47,7 +47,10 @@ export function createRequestsRepository() {
 
 
     /**
-     * Applies a workflow snapshot unless the row already holds the same or a newer version.
+     * Applies a workflow snapshot unless the row already holds a newer version, or this one as it
+     * is. A workflow task lost with its worker runs again, and its Postgres writes (local
+     * activities) with it: the same version may come back with new times, and the read model
+     * follows the run that counts.
      * Throws AccountBusyError when the snapshot would be a second open request of its account.
      */
     async project(db: Queryable, view: RequestView): Promise<boolean> {
@@ -56,7 +59,7 @@ export function createRequestsRepository() {
         `INSERT INTO requests (id, account_id, requester, status, created_at, version, view)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, version = EXCLUDED.version, view = EXCLUDED.view
-         WHERE requests.version < EXCLUDED.version`,
+         WHERE requests.version < EXCLUDED.version OR (requests.version = EXCLUDED.version AND requests.view <> EXCLUDED.view)`,
           [view.id, view.accountId, view.requester, view.status, view.createdAt, view.version, JSON.stringify(view)],
         )
         .catch((error: unknown) => {
