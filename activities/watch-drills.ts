@@ -17,7 +17,10 @@ export interface OverdueDrill {
 export async function accountDrills(pool: Pool, account: Account): Promise<DrillEvidence[]> {
   const drills = createDrillRepository();
   const views = await drills.drillRequests(pool, account.id);
-  const signIns = await drills.signInsOf(pool, views.map((v) => v.id));
+  const signIns = await drills.signInsOf(
+    pool,
+    views.map((v) => v.id),
+  );
   return views.map((view) => drillEvidence(view, signIns));
 }
 
@@ -45,9 +48,20 @@ export function createDrillActivities(deps: { pool: Pool }) {
         const at = new Date(now).toISOString();
         await withTransaction(deps.pool, async (tx) => {
           await drills.reminded(tx, account.id, at);
-          await audit.append(tx, { actor: SYSTEM_ACTOR, action: 'drill.overdue', accountId: account.id, details: { lastSuccessfulAt: last?.reviewedAt ?? null, interval, reminder: previous ? 'repeat' : 'first' } });
+          await audit.append(tx, {
+            actor: SYSTEM_ACTOR,
+            action: 'drill.overdue',
+            accountId: account.id,
+            details: { lastSuccessfulAt: last?.reviewedAt ?? null, interval, reminder: previous ? 'repeat' : 'first' },
+          });
         });
-        overdue.push({ accountId: account.id, upn: account.upn, lastSuccessfulAt: last?.reviewedAt ?? null, interval, reminder: previous ? 'repeat' : 'first' });
+        overdue.push({
+          accountId: account.id,
+          upn: account.upn,
+          lastSuccessfulAt: last?.reviewedAt ?? null,
+          interval,
+          reminder: previous ? 'repeat' : 'first',
+        });
       }
       return overdue;
     },

@@ -33,12 +33,19 @@ export function createWatchActivities(deps: WatchActivityDeps) {
   const audit = createAuditRepository();
 
   /** Reads one account's sign-ins since its cursor minus the look-back and records the new ones. */
-  async function pollAccount(graph: GraphApi, account: Account & { entraObjectId: string }, settings: SigninWatchSettings, runStarted: Date): Promise<number> {
+  async function pollAccount(
+    graph: GraphApi,
+    account: Account & { entraObjectId: string },
+    settings: SigninWatchSettings,
+    runStarted: Date,
+  ): Promise<number> {
     const cursor = (await watch.cursor(pool, account.id)) ?? runStarted;
     const since = new Date(cursor.getTime() - durationToMs(settings.lookBack));
     const signIns = await graph.signIns(account.entraObjectId, since);
     const graceMs = durationToMs(settings.grace);
-    const windows = (await watch.releasedRequests(pool, account.id)).map((view) => releaseWindow(view, graceMs)).filter((w) => w !== null);
+    const windows = (await watch.releasedRequests(pool, account.id))
+      .map((view) => releaseWindow(view, graceMs))
+      .filter((w) => w !== null);
     let fresh = 0;
     await withTransaction(pool, async (tx) => {
       for (const signIn of signIns) {
@@ -103,7 +110,9 @@ export function createWatchActivities(deps: WatchActivityDeps) {
     /** One run of the sign-in watch over every account that names its Entra object id. */
     async pollSignIns(settings: SigninWatchSettings): Promise<SigninPollResult> {
       const runStarted = new Date();
-      const watched = (await accounts.list(pool)).filter((a): a is Account & { entraObjectId: string } => Boolean(a.entraObjectId));
+      const watched = (await accounts.list(pool)).filter((a): a is Account & { entraObjectId: string } =>
+        Boolean(a.entraObjectId),
+      );
       let error: string | null = deps.graph ? null : 'Microsoft Graph is not configured for this worker (GRAPH_URL)';
       let newSignIns = 0;
       if (deps.graph) {
@@ -121,7 +130,15 @@ export function createWatchActivities(deps: WatchActivityDeps) {
       const health = await watch.health(pool, SIGNIN_WATCH);
       const byId = new Map(watched.map((a) => [a.id, a as Account]));
       const pending = await Promise.all((await watch.unhandled(pool)).map((o) => pendingOf(o, byId)));
-      return { ok: error === null, error, accounts: watched.length, newSignIns, failures: health.consecutiveFailures, transition, pending };
+      return {
+        ok: error === null,
+        error,
+        accounts: watched.length,
+        newSignIns,
+        failures: health.consecutiveFailures,
+        transition,
+        pending,
+      };
     },
 
     async markSignInsHandled(signInIds: string[]): Promise<void> {
@@ -134,7 +151,13 @@ export function createWatchActivities(deps: WatchActivityDeps) {
         if (input.action === 'case.opened') await cases.open(tx, input.view);
         if (input.action === 'case.overdue') await cases.reminded(tx, input.view.caseId, input.view.reminders);
         if (input.action === 'case.closed') await cases.close(tx, input.view);
-        await audit.append(tx, { eventId: input.eventId, actor: input.actor, action: input.action, accountId: input.view.accountId, details: { caseId: input.view.caseId, signInId: input.view.signInId, ...input.details } });
+        await audit.append(tx, {
+          eventId: input.eventId,
+          actor: input.actor,
+          action: input.action,
+          accountId: input.view.accountId,
+          details: { caseId: input.view.caseId, signInId: input.view.signInId, ...input.details },
+        });
       });
     },
   };

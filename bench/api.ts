@@ -18,7 +18,12 @@ export interface ApiFigures {
 }
 
 async function load(url: string, token: string, connections: number, seconds: number) {
-  const result = await autocannon({ url, connections, duration: seconds, headers: { authorization: `Bearer ${token}` } });
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    headers: { authorization: `Bearer ${token}` },
+  });
   const bad = result.errors + result.timeouts + result.non2xx;
   return { reqPerSec: Math.round(result.requests.average), p50: result.latency.p50, bad };
 }
@@ -27,7 +32,12 @@ async function load(url: string, token: string, connections: number, seconds: nu
  * Authenticated GET /v1/requests/:id under load, against a bare Fastify app doing the same JWT
  * verification and answering a body of the same size; each gets the machine to itself in turn.
  */
-export async function benchApi(world: World, requestId: string, options: { connections: number; seconds: number }, log: (line: string) => void): Promise<ApiFigures> {
+export async function benchApi(
+  world: World,
+  requestId: string,
+  options: { connections: number; seconds: number },
+  log: (line: string) => void,
+): Promise<ApiFigures> {
   const token = await world.token('alice');
   const path = `/v1/requests/${requestId}`;
   const probe = await fetch(`${world.apiUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -37,14 +47,21 @@ export async function benchApi(world: World, requestId: string, options: { conne
   const bare = await startNode(
     'bare-api',
     'bench/bare-api.ts',
-    { BENCH_JWKS_URL: world.jwksUrl, BENCH_ISSUER: DEV_ISSUER, BENCH_AUDIENCE: DEV_AUDIENCE, BENCH_BODY_BYTES: String(bodyBytes), PORT: String(port) },
+    {
+      BENCH_JWKS_URL: world.jwksUrl,
+      BENCH_ISSUER: DEV_ISSUER,
+      BENCH_AUDIENCE: DEV_AUDIENCE,
+      BENCH_BODY_BYTES: String(bodyBytes),
+      PORT: String(port),
+    },
     /bare api listening/,
     log,
   );
   try {
     const bareUrl = `http://127.0.0.1:${port}${path}`;
     const bareProbe = await fetch(bareUrl, { headers: { authorization: `Bearer ${token}` } });
-    if (bareProbe.status !== 200 || Buffer.byteLength(await bareProbe.text()) !== bodyBytes) throw new Error('the bare app does not answer like ours');
+    if (bareProbe.status !== 200 || Buffer.byteLength(await bareProbe.text()) !== bodyBytes)
+      throw new Error('the bare app does not answer like ours');
     // A short warm-up of each (JIT, connection pools) before the measured run.
     await load(`${world.apiUrl}${path}`, token, options.connections, 1);
     await load(bareUrl, token, options.connections, 1);

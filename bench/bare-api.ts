@@ -8,14 +8,20 @@ import { createPublicKey, type JsonWebKey } from 'node:crypto';
  */
 async function main() {
   const { BENCH_JWKS_URL, BENCH_ISSUER, BENCH_AUDIENCE, BENCH_BODY_BYTES, PORT } = process.env;
-  if (!BENCH_JWKS_URL || !BENCH_ISSUER || !BENCH_AUDIENCE || !BENCH_BODY_BYTES || !PORT) throw new Error('BENCH_JWKS_URL, BENCH_ISSUER, BENCH_AUDIENCE, BENCH_BODY_BYTES and PORT are required');
+  if (!BENCH_JWKS_URL || !BENCH_ISSUER || !BENCH_AUDIENCE || !BENCH_BODY_BYTES || !PORT)
+    throw new Error('BENCH_JWKS_URL, BENCH_ISSUER, BENCH_AUDIENCE, BENCH_BODY_BYTES and PORT are required');
   const { keys } = (await (await fetch(BENCH_JWKS_URL)).json()) as { keys: JsonWebKey[] };
   const pem = createPublicKey({ key: keys[0]!, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
   const body = JSON.stringify({ padding: 'x'.repeat(Math.max(0, Number(BENCH_BODY_BYTES) - 14)) });
   const app = Fastify({ logger: false });
   await app.register(fastifyJwt, {
     secret: { public: pem },
-    verify: { algorithms: ['ES256'], allowedIss: BENCH_ISSUER, allowedAud: BENCH_AUDIENCE, requiredClaims: ['exp', 'iss', 'aud'] },
+    verify: {
+      algorithms: ['ES256'],
+      allowedIss: BENCH_ISSUER,
+      allowedAud: BENCH_AUDIENCE,
+      requiredClaims: ['exp', 'iss', 'aud'],
+    },
   });
   app.get('/v1/requests/:id', async (request, reply) => {
     await request.jwtVerify();

@@ -11,7 +11,13 @@ export type Step = (typeof STEPS)[number];
 export type StepTimes = Record<Step | 'whole', number[]>;
 
 const person = (id: string): Actor => ({ id, isAdmin: false });
-const REVIEW = { actionsAppropriate: true, signInLogsReviewed: true, credentialRotated: true, findings: 'bench run', followUpTicket: 'BENCH-1' };
+const REVIEW = {
+  actionsAppropriate: true,
+  signInLogsReviewed: true,
+  credentialRotated: true,
+  findings: 'bench run',
+  followUpTicket: 'BENCH-1',
+};
 const ASK = { scenario: 'drill' as const, justification: 'benchmark flow', incidentRef: null };
 
 type Flow = (timed: (step: Step, work: () => Promise<unknown>) => Promise<void>, slot: number) => Promise<void>;
@@ -30,11 +36,19 @@ export function ourFlow(world: World, accounts: Account[]): Flow {
   };
   async function oneFlow(timed: Parameters<Flow>[0], slot: number) {
     let id = '';
-    await timed('create', async () => (id = (await lifecycle.create(person(PEOPLE.requester), { accountId: accounts[slot]!.id, ...ASK })).id));
+    await timed(
+      'create',
+      async () =>
+        (id = (await lifecycle.create(person(PEOPLE.requester), { accountId: accounts[slot]!.id, ...ASK })).id),
+    );
     await timed('approve1', () => lifecycle.decide(person(PEOPLE.approvers[0]!), id, 'approve', null));
-    await timed('approve2', () => expectStatus(lifecycle.decide(person(PEOPLE.approvers[1]!), id, 'approve', null), 'released'));
+    await timed('approve2', () =>
+      expectStatus(lifecycle.decide(person(PEOPLE.approvers[1]!), id, 'approve', null), 'released'),
+    );
     await timed('reveal', () => lifecycle.reveal(person(PEOPLE.requester), id));
-    await timed('close', () => expectStatus(lifecycle.close(person(PEOPLE.requester), id, 'bench flow done'), 'awaiting_review'));
+    await timed('close', () =>
+      expectStatus(lifecycle.close(person(PEOPLE.requester), id, 'bench flow done'), 'awaiting_review'),
+    );
     await timed('review', () => expectStatus(lifecycle.review(person(PEOPLE.reviewer), id, REVIEW), 'completed'));
   }
 }
@@ -45,9 +59,12 @@ export function floorFlow(world: World): Flow {
   return async (timed) => {
     const workflowId = `floor-${randomUUID()}`;
     const steps = STEPS.length - 1;
-    await timed('create', () => temporal.workflow.start('floorRequest', { workflowId, taskQueue: floorTaskQueue, args: [steps] }));
+    await timed('create', () =>
+      temporal.workflow.start('floorRequest', { workflowId, taskQueue: floorTaskQueue, args: [steps] }),
+    );
     const handle = temporal.workflow.getHandle(workflowId);
-    for (const step of STEPS.slice(1)) await timed(step, () => handle.executeUpdate(floorStep, { args: [step], updateId: step }));
+    for (const step of STEPS.slice(1))
+      await timed(step, () => handle.executeUpdate(floorStep, { args: [step], updateId: step }));
   };
 }
 
@@ -61,7 +78,11 @@ async function expectStatus(pending: Promise<{ status: string }>, status: string
  * and the whole. A flow that fails (a deadline on an overloaded machine) is counted, not timed;
  * more than a tenth failing ends the run, after every slot has stopped.
  */
-export async function runFlows(flow: Flow, count: number, concurrency: number): Promise<StepTimes & { failed: number }> {
+export async function runFlows(
+  flow: Flow,
+  count: number,
+  concurrency: number,
+): Promise<StepTimes & { failed: number }> {
   const times = Object.fromEntries([...STEPS, 'whole'].map((step) => [step, [] as number[]])) as StepTimes;
   let next = 0;
   let failed = 0;
@@ -88,9 +109,17 @@ export async function runFlows(flow: Flow, count: number, concurrency: number): 
       }
     }),
   );
-  if (failed * 10 > count) throw new Error(`${failed} of ${count} flows failed; the first: ${(firstError as Error)?.message ?? String(firstError)}`);
+  if (failed * 10 > count)
+    throw new Error(
+      `${failed} of ${count} flows failed; the first: ${(firstError as Error)?.message ?? String(firstError)}`,
+    );
   return { ...times, failed };
 }
 
 export type StepSummaries = Record<Step | 'whole', Summary>;
-export const summarizeSteps = (times: StepTimes) => Object.fromEntries(Object.entries(times).filter(([step]) => step !== 'failed').map(([step, samples]) => [step, summarize(samples)])) as StepSummaries;
+export const summarizeSteps = (times: StepTimes) =>
+  Object.fromEntries(
+    Object.entries(times)
+      .filter(([step]) => step !== 'failed')
+      .map(([step, samples]) => [step, summarize(samples)]),
+  ) as StepSummaries;

@@ -30,11 +30,19 @@ async function main() {
     // Per-request info lines of the API under load would cost this process more than they tell.
     if (!line.includes('"level":30')) serviceLog.write(`${line}\n`);
   };
-  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+  });
   const dynamicConfig = options.temporalDefaults ? {} : { ...TEMPORAL_DYNAMIC_CONFIG };
   say(`bench: ${JSON.stringify(options)}`);
   say('starting Temporal dev server, PostgreSQL, Key Vault, the worker and the API…');
-  const stack = await startLocalStack({ dataDir: runDir, persistTemporal: false, log, temporalDynamicConfig: dynamicConfig });
+  const stack = await startLocalStack({
+    dataDir: runDir,
+    persistTemporal: false,
+    log,
+    temporalDynamicConfig: dynamicConfig,
+  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       say(`${signal}: stopping the bench's services`);
@@ -47,7 +55,10 @@ async function main() {
     const w = world;
     const workerRssIdleMb = rssMb(w.worker.child.pid);
     const apiRssIdleMb = rssMb(w.api.child.pid);
-    const [flowAccounts, [revealAccount]] = await Promise.all([w.createAccounts(options.concurrency), w.createAccounts(1)]);
+    const [flowAccounts, [revealAccount]] = await Promise.all([
+      w.createAccounts(options.concurrency),
+      w.createAccounts(1),
+    ]);
     const ourFlowFn = ourFlow(w, flowAccounts);
     const floorFlowFn = floorFlow(w);
     let failedFlows = 0;
@@ -62,7 +73,12 @@ async function main() {
     await runFlows(floorFlowFn, Math.min(options.concurrency, 5), Math.min(options.concurrency, 5));
 
     say(`lifecycle: ${options.flows} flows one at a time, ours then the floor`);
-    const sequential = lifecycleRun(options.flows, 1, await timedRun(ourFlowFn, options.flows, 1), await timedRun(floorFlowFn, options.flows, 1));
+    const sequential = lifecycleRun(
+      options.flows,
+      1,
+      await timedRun(ourFlowFn, options.flows, 1),
+      await timedRun(floorFlowFn, options.flows, 1),
+    );
     say(`lifecycle: ${options.flows} flows ${options.concurrency} at once, ours then the floor`);
     const concurrent = lifecycleRun(
       options.flows,
@@ -73,8 +89,15 @@ async function main() {
     const workerRssAfterLifecycleMb = rssMb(w.worker.child.pid);
 
     say(`api: GET /v1/requests/:id for ${options.apiSeconds} s each, ours then bare Fastify`);
-    const [completed] = await w.pool.query<{ id: string }>("SELECT id FROM requests WHERE status = 'completed' LIMIT 1").then((r) => r.rows);
-    const api = await benchApi(w, completed!.id, { connections: options.apiConnections, seconds: options.apiSeconds }, log);
+    const [completed] = await w.pool
+      .query<{ id: string }>("SELECT id FROM requests WHERE status = 'completed' LIMIT 1")
+      .then((r) => r.rows);
+    const api = await benchApi(
+      w,
+      completed!.id,
+      { connections: options.apiConnections, seconds: options.apiSeconds },
+      log,
+    );
     const apiRssAfterMb = rssMb(w.api.child.pid);
 
     say(`reveal: ${options.reveals} reveals against as many bare getSecret calls`);

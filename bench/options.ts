@@ -20,7 +20,16 @@ export interface BenchOptions {
   cpuProfDir?: string;
 }
 
-const DEFAULTS: BenchOptions = { flows: 100, concurrency: 20, open: 300, apiSeconds: 10, apiConnections: 50, reveals: 100, temporalDefaults: false, output: 'bench-results.json' };
+const DEFAULTS: BenchOptions = {
+  flows: 100,
+  concurrency: 20,
+  open: 300,
+  apiSeconds: 10,
+  apiConnections: 50,
+  reveals: 100,
+  temporalDefaults: false,
+  output: 'bench-results.json',
+};
 const QUICK: Partial<BenchOptions> = { flows: 10, concurrency: 5, open: 20, apiSeconds: 2, reveals: 10 };
 const FULL: Partial<BenchOptions> = { flows: 200, open: 1000, reveals: 200 };
 
@@ -36,15 +45,25 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     const raw = flagValue(argv, `--${kebab(name)}`) ?? env[envName(name)];
     if (raw === undefined) continue;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < (name === 'open' ? 0 : 1)) throw new Error(`--${kebab(name)} wants a whole number${name === 'open' ? '' : ' above 0'}, got ${raw}`);
+    if (!Number.isInteger(value) || value < (name === 'open' ? 0 : 1))
+      throw new Error(`--${kebab(name)} wants a whole number${name === 'open' ? '' : ' above 0'}, got ${raw}`);
     options[name] = value;
   }
   options.concurrency = Math.min(options.concurrency, options.flows);
   options.temporalDefaults = argv.includes('--temporal-defaults') || env.BENCH_TEMPORAL_DEFAULTS === '1';
   options.output = flagValue(argv, '--output') ?? env.BENCH_OUTPUT ?? options.output;
   options.cpuProfDir = flagValue(argv, '--cpu-prof-dir') ?? env.BENCH_CPU_PROF_DIR;
-  const known = new Set(['--quick', '--full', '--temporal-defaults', '--output', '--cpu-prof-dir', ...NUMERIC.map((name) => `--${kebab(name)}`)]);
-  for (const arg of argv) if (arg.startsWith('--') && !known.has(arg.split('=')[0]!)) throw new Error(`unknown flag ${arg}; known: ${[...known].join(' ')}`);
+  const known = new Set([
+    '--quick',
+    '--full',
+    '--temporal-defaults',
+    '--output',
+    '--cpu-prof-dir',
+    ...NUMERIC.map((name) => `--${kebab(name)}`),
+  ]);
+  for (const arg of argv)
+    if (arg.startsWith('--') && !known.has(arg.split('=')[0]!))
+      throw new Error(`unknown flag ${arg}; known: ${[...known].join(' ')}`);
   return options;
 }
 

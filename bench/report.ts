@@ -39,12 +39,28 @@ export interface BenchResults {
   seconds: number;
 }
 
-export function lifecycleRun(flows: number, concurrency: number, ours: StepSummaries, floor: StepSummaries): LifecycleRun {
+export function lifecycleRun(
+  flows: number,
+  concurrency: number,
+  ours: StepSummaries,
+  floor: StepSummaries,
+): LifecycleRun {
   return { flows, concurrency, ours, floor, ratioToFloor: ratio(ours.whole.p50, floor.whole.p50) };
 }
 
 function lifecycleTable(title: string, run: LifecycleRun): string {
-  const rows: Array<Array<string | number>> = [[`${title} (${run.flows} flows, ${run.concurrency} at once), ms`, 'p50', 'p95', 'p99', 'floor p50', 'floor p95', 'floor p99', 'x floor p50']];
+  const rows: Array<Array<string | number>> = [
+    [
+      `${title} (${run.flows} flows, ${run.concurrency} at once), ms`,
+      'p50',
+      'p95',
+      'p99',
+      'floor p50',
+      'floor p95',
+      'floor p99',
+      'x floor p50',
+    ],
+  ];
   for (const step of [...STEPS, 'whole'] as const) {
     const ours = run.ours[step];
     const floor = run.floor[step];
@@ -57,7 +73,11 @@ export function formatReport(results: BenchResults): string {
   const { machine, lifecycle, api, reveal, scale } = results;
   const lines = [
     `machine: ${machine.cpuCount} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}, load ${machine.loadAverage.join(' ')} (after: ${machine.loadAverageAfter.join(' ')})`,
-    `temporal dev server dynamic config: ${Object.entries(results.temporal.dynamicConfig).map(([k, v]) => `${k}=${v}`).join(', ') || 'none (stock limits)'}`,
+    `temporal dev server dynamic config: ${
+      Object.entries(results.temporal.dynamicConfig)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ') || 'none (stock limits)'
+    }`,
     '',
     lifecycleTable('lifecycle sequential', lifecycle.sequential),
     '',
@@ -65,21 +85,50 @@ export function formatReport(results: BenchResults): string {
     '',
     table([
       ['figure', 'ours', 'floor', 'ratio'],
-      ['lifecycle whole p50, sequential (ms)', lifecycle.sequential.ours.whole.p50, lifecycle.sequential.floor.whole.p50, lifecycle.ratioToFloor],
-      ['lifecycle whole p50, concurrent (ms)', lifecycle.concurrent.ours.whole.p50, lifecycle.concurrent.floor.whole.p50, lifecycle.concurrent.ratioToFloor],
-      [`GET ${api.path} req/s (${api.connections} conn, ${api.seconds} s, ${api.bodyBytes} B)`, api.reqPerSec, api.bareReqPerSec, api.ratioToBare],
+      [
+        'lifecycle whole p50, sequential (ms)',
+        lifecycle.sequential.ours.whole.p50,
+        lifecycle.sequential.floor.whole.p50,
+        lifecycle.ratioToFloor,
+      ],
+      [
+        'lifecycle whole p50, concurrent (ms)',
+        lifecycle.concurrent.ours.whole.p50,
+        lifecycle.concurrent.floor.whole.p50,
+        lifecycle.concurrent.ratioToFloor,
+      ],
+      [
+        `GET ${api.path} req/s (${api.connections} conn, ${api.seconds} s, ${api.bodyBytes} B)`,
+        api.reqPerSec,
+        api.bareReqPerSec,
+        api.ratioToBare,
+      ],
       ['GET latency p50 (ms)', api.latencyP50Ms, api.bareLatencyP50Ms, ratio(api.latencyP50Ms, api.bareLatencyP50Ms)],
-      [`reveal p50 vs bare getSecret (${reveal.reveal.n}) (ms)`, reveal.reveal.p50, reveal.bareGetSecret.p50, reveal.ratioToBare],
+      [
+        `reveal p50 vs bare getSecret (${reveal.reveal.n}) (ms)`,
+        reveal.reveal.p50,
+        reveal.bareGetSecret.p50,
+        reveal.ratioToBare,
+      ],
     ]),
     '',
     table([
       [`scale: ${scale.open} requests open in awaiting_review`, 'value'],
       ['seconds to register their accounts', scale.accountsSeconds],
       ['seconds to bring them to awaiting_review', scale.createSeconds],
-      ['worker RSS idle / after lifecycle / with them open (MB)', `${scale.workerRssIdleMb} / ${scale.workerRssAfterLifecycleMb} / ${scale.workerRssMb}`],
+      [
+        'worker RSS idle / after lifecycle / with them open (MB)',
+        `${scale.workerRssIdleMb} / ${scale.workerRssAfterLifecycleMb} / ${scale.workerRssMb}`,
+      ],
       ['API RSS idle / after load (MB)', `${api.rssIdleMb} / ${api.rssAfterMb}`],
-      ['lifecycle whole p50 sequential with them open (ms, × without)', `${scale.sequentialWholeP50Ms} (${scale.sequentialChange})`],
-      ['lifecycle whole p50 concurrent with them open (ms, × without)', `${scale.concurrentWholeP50Ms} (${scale.concurrentChange})`],
+      [
+        'lifecycle whole p50 sequential with them open (ms, × without)',
+        `${scale.sequentialWholeP50Ms} (${scale.sequentialChange})`,
+      ],
+      [
+        'lifecycle whole p50 concurrent with them open (ms, × without)',
+        `${scale.concurrentWholeP50Ms} (${scale.concurrentChange})`,
+      ],
     ]),
     '',
     `took ${results.seconds} s${results.failedFlows ? `; ${results.failedFlows} flows failed and are left out` : ''}`,

@@ -11,7 +11,12 @@ export interface RevealFigures {
 /** Reveal (workflow authorisation, audit, then Key Vault) against a bare getSecret of the same secret from this same process. */
 export async function benchReveal(world: World, account: Account, count: number): Promise<RevealFigures> {
   const alice = { id: PEOPLE.requester, isAdmin: false };
-  const created = await world.lifecycle.create(alice, { accountId: account.id, scenario: 'drill', justification: 'benchmark reveal', incidentRef: null });
+  const created = await world.lifecycle.create(alice, {
+    accountId: account.id,
+    scenario: 'drill',
+    justification: 'benchmark reveal',
+    incidentRef: null,
+  });
   await world.lifecycle.decide({ id: PEOPLE.approvers[0]!, isAdmin: false }, created.id, 'approve', null);
   await world.lifecycle.decide({ id: PEOPLE.approvers[1]!, isAdmin: false }, created.id, 'approve', null);
   const reveals: number[] = [];

@@ -16,7 +16,14 @@ export interface NodeService {
  * Starts a TypeScript entry point as its own Node process (as `npm run api` / `npm run worker`
  * do), so its resident memory is its own, and resolves once it prints a line matching `ready`.
  */
-export async function startNode(name: string, script: string, env: Record<string, string>, ready: RegExp, log: (line: string) => void, nodeArgs: string[] = []): Promise<NodeService> {
+export async function startNode(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  ready: RegExp,
+  log: (line: string) => void,
+  nodeArgs: string[] = [],
+): Promise<NodeService> {
   let onReady: () => void = () => {};
   const recent: string[] = [];
   const readyNow = new Promise<void>((resolve) => (onReady = resolve));
@@ -31,8 +38,14 @@ export async function startNode(name: string, script: string, env: Record<string
       if (ready.test(line)) onReady();
     },
   });
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready:\n  ${recent.join('\n  ')}`))));
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${name} was not ready within 120 s`)), 120_000).unref());
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) =>
+      reject(new Error(`${name} exited (${code}) before it was ready:\n  ${recent.join('\n  ')}`)),
+    ),
+  );
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error(`${name} was not ready within 120 s`)), 120_000).unref(),
+  );
   await Promise.race([readyNow, exited, timeout]);
   return { name, child, stop: () => stopService(child) };
 }

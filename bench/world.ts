@@ -20,8 +20,19 @@ import { connectTemporalClient } from '../src/temporal/client';
 import { startAlertSink, startNode, type NodeService } from './services';
 
 /** Long timers: a flow is driven by people (the bench), never by a timeout, and the scale set stays open. */
-const POLICY: PolicySnapshot = { requiredApprovals: 2, approvalTimeout: 'PT1H', releaseWindow: 'PT1H', reviewDue: 'PT72H', reviewReminder: 'PT24H' };
-export const PEOPLE = { requester: 'alice', approvers: ['bob', 'carol', 'dave'], reviewer: 'erin', admin: 'bench-admin' };
+const POLICY: PolicySnapshot = {
+  requiredApprovals: 2,
+  approvalTimeout: 'PT1H',
+  releaseWindow: 'PT1H',
+  reviewDue: 'PT72H',
+  reviewReminder: 'PT24H',
+};
+export const PEOPLE = {
+  requester: 'alice',
+  approvers: ['bob', 'carol', 'dave'],
+  reviewer: 'erin',
+  admin: 'bench-admin',
+};
 const quietBundleLogger = { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} };
 
 export interface World {
@@ -44,14 +55,22 @@ export interface World {
 }
 
 /** Our worker and API as separate processes (as deployed), the floor's worker beside them, and a lifecycle client in this process. */
-export async function buildWorld(stack: LocalStack, runDir: string, log: (line: string) => void, options: { cpuProfDir?: string } = {}): Promise<World> {
+export async function buildWorld(
+  stack: LocalStack,
+  runDir: string,
+  log: (line: string) => void,
+  options: { cpuProfDir?: string } = {},
+): Promise<World> {
   const closers: Array<() => Promise<unknown>> = [];
   const close = async () => {
     for (const closeOne of closers.reverse()) await closeOne().catch(() => {});
   };
   try {
     // Our worker bundles its workflows itself, as deployed (its memory is measured); the floor's is prebuilt.
-    const floor = await bundleWorkflowCode({ workflowsPath: require.resolve('./floor/workflow'), logger: quietBundleLogger });
+    const floor = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./floor/workflow'),
+      logger: quietBundleLogger,
+    });
     const floorBundlePath = join(runDir, 'floor-bundle.js');
     writeFileSync(floorBundlePath, floor.code);
 
@@ -93,10 +112,27 @@ export async function buildWorld(stack: LocalStack, runDir: string, log: (line: 
     const ready = /ready on task queue/;
     const [worker, floorWorker, api] = await Promise.all([
       startNode('worker', 'src/worker-main.ts', env, ready, log),
-      startNode('floor-worker', 'bench/floor/worker.ts', { ...env, BENCH_FLOOR_TASK_QUEUE: floorTaskQueue, BENCH_FLOOR_BUNDLE: floorBundlePath }, ready, log),
-      startNode('api', 'src/server.ts', env, /Server listening/, log, options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []),
+      startNode(
+        'floor-worker',
+        'bench/floor/worker.ts',
+        { ...env, BENCH_FLOOR_TASK_QUEUE: floorTaskQueue, BENCH_FLOOR_BUNDLE: floorBundlePath },
+        ready,
+        log,
+      ),
+      startNode(
+        'api',
+        'src/server.ts',
+        env,
+        /Server listening/,
+        log,
+        options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [],
+      ),
     ]);
-    closers.push(() => worker.stop(), () => floorWorker.stop(), () => api.stop());
+    closers.push(
+      () => worker.stop(),
+      () => floorWorker.stop(),
+      () => api.stop(),
+    );
 
     const audit = createAuditRepository();
     const accounts = createAccountsRepository();

@@ -30,7 +30,10 @@ export async function loadOrCreateDevKey(dir: string): Promise<StoredKey> {
   return stored;
 }
 
-export async function serveDevJwks(key: StoredKey, port = 0): Promise<{ url: string; close(): Promise<void>; server: Server }> {
+export async function serveDevJwks(
+  key: StoredKey,
+  port = 0,
+): Promise<{ url: string; close(): Promise<void>; server: Server }> {
   const server = createServer((req, res) => {
     if (req.url === '/.well-known/jwks.json') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [key.publicJwk] }));
@@ -46,7 +49,10 @@ export async function serveDevJwks(key: StoredKey, port = 0): Promise<{ url: str
   return { url, server, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-export async function mintDevToken(key: StoredKey, options: { principal: string; roles?: string[]; name?: string; ttlSeconds?: number }): Promise<string> {
+export async function mintDevToken(
+  key: StoredKey,
+  options: { principal: string; roles?: string[]; name?: string; ttlSeconds?: number },
+): Promise<string> {
   const privateKey = await importJWK(key.privateJwk, 'ES256');
   return new SignJWT({ oid: options.principal, roles: options.roles ?? [], name: options.name ?? options.principal })
     .setProtectedHeader({ alg: 'ES256', kid: KID, typ: 'JWT' })

@@ -5,7 +5,11 @@ import { closeSync, openSync, rmSync, statSync, unlinkSync } from 'node:fs';
  * helpers) don't build or install the same cached tool at once. A lock older than `staleMs`
  * belonged to a run that died, and is taken over.
  */
-export async function withFileLock<T>(lockPath: string, work: () => T, options: { staleMs: number; waitMs: number; pollMs?: number }): Promise<T> {
+export async function withFileLock<T>(
+  lockPath: string,
+  work: () => T,
+  options: { staleMs: number; waitMs: number; pollMs?: number },
+): Promise<T> {
   const deadline = Date.now() + options.waitMs;
   for (;;) {
     try {

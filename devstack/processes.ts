@@ -9,7 +9,9 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
     server.on('error', reject);
     server.listen(0, host, () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -24,7 +26,12 @@ export async function portIsFree(port: number, host = '127.0.0.1'): Promise<bool
   });
 }
 
-export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess): Promise<void> {
+export async function waitFor(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  child?: ChildProcess,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -65,7 +72,11 @@ function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
 
 /** Services this process started that are still running (for a run record a later start can clean up after a crash). */
 export function runningServices(): ServiceRecord[] {
-  return [...running.entries()].map(([pid, { name, startTime }]) => ({ name, pid, ...(startTime ? { startTime } : {}) }));
+  return [...running.entries()].map(([pid, { name, startTime }]) => ({
+    name,
+    pid,
+    ...(startTime ? { startTime } : {}),
+  }));
 }
 
 /**
@@ -172,14 +183,24 @@ export function processInfo(pid: number): ProcessInfo | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((part) => part !== '');
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .filter((part) => part !== '');
     let cwd: string | undefined;
     try {
       cwd = readlinkSync(`/proc/${pid}/cwd`);
     } catch {
       /* not ours to read */
     }
-    return { pid, state: fields[0]!, ppid: Number(fields[1]), pgid: Number(fields[2]), startTime: fields[19]!, argv, ...(cwd ? { cwd } : {}) };
+    return {
+      pid,
+      state: fields[0]!,
+      ppid: Number(fields[1]),
+      pgid: Number(fields[2]),
+      startTime: fields[19]!,
+      argv,
+      ...(cwd ? { cwd } : {}),
+    };
   } catch {
     return undefined;
   }
@@ -230,7 +251,11 @@ function groupHasMembers(pgid: number): boolean {
 }
 
 /** SIGTERM (or `signal`) to a process group, SIGKILL after `graceMs`; resolves when the group is empty. */
-export async function stopProcessGroup(pgid: number, graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+export async function stopProcessGroup(
+  pgid: number,
+  graceMs = 10_000,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
   if (!groupHasMembers(pgid)) return;
   signalGroup(pgid, signal);
   const deadline = Date.now() + graceMs;
@@ -244,7 +269,12 @@ export async function stopProcessGroup(pgid: number, graceMs = 10_000, signal: N
 }
 
 /** Signals one process, SIGKILL after `graceMs`; resolves when it has exited. */
-export async function stopProcess(pid: number, startTime: string | undefined, graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+export async function stopProcess(
+  pid: number,
+  startTime: string | undefined,
+  graceMs = 10_000,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
   if (!isAlive(pid, startTime)) return;
   try {
     process.kill(pid, signal);

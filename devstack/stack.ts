@@ -31,13 +31,23 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
   };
   try {
     const [postgres, temporal, keyvault] = await Promise.all([
-      provided.DATABASE_URL ? null : startEmbeddedPostgres({ dataDir: join(options.dataDir, 'postgres'), log }).then((s) => (stops.push(s.stop), s)),
-      provided.TEMPORAL_ADDRESS
+      provided.DATABASE_URL
         ? null
-        : startTemporalDevServer({ dbFile: options.persistTemporal ? join(options.dataDir, 'temporal', 'temporal.sqlite') : undefined, log, dynamicConfig: options.temporalDynamicConfig }).then(
+        : startEmbeddedPostgres({ dataDir: join(options.dataDir, 'postgres'), log }).then(
             (s) => (stops.push(s.stop), s),
           ),
-      provided.KEYVAULT_URL ? null : startKeyVault({ dataDir: join(options.dataDir, 'keyvault'), log, faults: options.keyVaultFaults }).then((s) => (stops.push(s.close), s)),
+      provided.TEMPORAL_ADDRESS
+        ? null
+        : startTemporalDevServer({
+            dbFile: options.persistTemporal ? join(options.dataDir, 'temporal', 'temporal.sqlite') : undefined,
+            log,
+            dynamicConfig: options.temporalDynamicConfig,
+          }).then((s) => (stops.push(s.stop), s)),
+      provided.KEYVAULT_URL
+        ? null
+        : startKeyVault({ dataDir: join(options.dataDir, 'keyvault'), log, faults: options.keyVaultFaults }).then(
+            (s) => (stops.push(s.close), s),
+          ),
     ]);
     const env: Record<string, string> = {};
     if (postgres) env.DATABASE_URL = postgres.url;

@@ -47,7 +47,8 @@ export async function resolveTemporalCli(log: (line: string) => void = () => {})
     () => {
       if (existsSync(binary)) return binary;
       log(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go (first run only; takes several minutes)`);
-      if (spawnSync('go', ['version']).status !== 0) throw new Error('the Temporal CLI is missing and Go is not installed to build it; set TEMPORAL_CLI');
+      if (spawnSync('go', ['version']).status !== 0)
+        throw new Error('the Temporal CLI is missing and Go is not installed to build it; set TEMPORAL_CLI');
       execFileSync('go', ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
         env: { ...process.env, GOBIN: dir, CGO_ENABLED: '0' },
         stdio: ['ignore', 'inherit', 'inherit'],
@@ -82,7 +83,9 @@ async function stopLeftoverServer(dbFile: string, log: (line: string) => void): 
     const at = info.argv.indexOf('--db-filename');
     if (at === -1 || info.argv[at + 1] !== dbFile || !info.argv.includes('start-dev')) continue;
     if (!isOrphaned(info)) {
-      throw new Error(`a Temporal dev server (pid ${info.pid}, started by pid ${info.ppid}) is already running on ${dbFile}; stop it first`);
+      throw new Error(
+        `a Temporal dev server (pid ${info.pid}, started by pid ${info.ppid}) is already running on ${dbFile}; stop it first`,
+      );
     }
     log(`[temporal] stopping a dev server left running on ${dbFile} by an earlier run (pid ${info.pid})`);
     await stopProcessGroup(info.pgid, 10_000);
@@ -100,8 +103,22 @@ export async function startTemporalDevServer(options: {
   const cli = await resolveTemporalCli(log);
   const port = options.port ?? (await freePort());
   const uiPort = await freePort();
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'warn', '--namespace', 'default'];
-  for (const [key, value] of Object.entries(options.dynamicConfig ?? TEMPORAL_DYNAMIC_CONFIG)) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--ui-port',
+    String(uiPort),
+    '--log-level',
+    'warn',
+    '--namespace',
+    'default',
+  ];
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? TEMPORAL_DYNAMIC_CONFIG))
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   if (options.dbFile) {
     mkdirSync(join(options.dbFile, '..'), { recursive: true });
     await stopLeftoverServer(options.dbFile, log);

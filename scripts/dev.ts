@@ -84,7 +84,10 @@ async function claimDataDir(): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt += 1) {
     try {
       const fd = openSync(RUN_FILE, 'wx');
-      writeSync(fd, `${JSON.stringify({ pid: process.pid, startTime: processStartTime(process.pid), services: [] })}\n`);
+      writeSync(
+        fd,
+        `${JSON.stringify({ pid: process.pid, startTime: processStartTime(process.pid), services: [] })}\n`,
+      );
       closeSync(fd);
       ownsRunFile = true;
       return;
@@ -93,11 +96,17 @@ async function claimDataDir(): Promise<void> {
     }
     const previous = readRunRecord();
     if (previous && previous.pid !== process.pid && isAlive(previous.pid, previous.startTime)) {
-      throw new Error(`another breakglass dev (pid ${previous.pid}) is running on ${DATA_DIR}; stop it first, or set BREAKGLASS_DATA_DIR`);
+      throw new Error(
+        `another breakglass dev (pid ${previous.pid}) is running on ${DATA_DIR}; stop it first, or set BREAKGLASS_DATA_DIR`,
+      );
     }
-    const leftovers = (previous?.services ?? []).filter((service) => service.startTime && isAlive(service.pid, service.startTime));
+    const leftovers = (previous?.services ?? []).filter(
+      (service) => service.startTime && isAlive(service.pid, service.startTime),
+    );
     if (leftovers.length) {
-      log(`stopping what an earlier run left running: ${leftovers.map((service) => `${service.name} (pid ${service.pid})`).join(', ')}`);
+      log(
+        `stopping what an earlier run left running: ${leftovers.map((service) => `${service.name} (pid ${service.pid})`).join(', ')}`,
+      );
       await Promise.allSettled(leftovers.map((service) => stopProcessGroup(service.pid, 10_000)));
     }
     try {
@@ -198,7 +207,7 @@ function watchLaunchers(): void {
   const own = processInfo(process.pid);
   if (!own) return; // no /proc
   const launchers: Array<{ pid: number; startTime: string }> = [];
-  for (let pid = process.ppid; pid > 1; ) {
+  for (let pid = process.ppid; pid > 1;) {
     const info = processInfo(pid);
     if (!info || info.pgid !== own.pgid) break;
     launchers.push({ pid, startTime: info.startTime });
@@ -218,8 +227,15 @@ function watchLaunchers(): void {
 async function seedDemo(config: Config, pool: Pool): Promise<void> {
   const secrets = createSecretClient(config);
   await primeSecretClient(secrets);
-  const seeded = await seedDemoAccount({ pool, secrets, accounts: createAccountsRepository(), audit: createAuditRepository() });
-  log(`demo account "${DEMO.accountId}": ${seeded ? 'created' : 'present'} (requester ${DEMO.requester}, approvers ${DEMO.approvers.join(' and ')}, reviewer ${DEMO.reviewer})`);
+  const seeded = await seedDemoAccount({
+    pool,
+    secrets,
+    accounts: createAccountsRepository(),
+    audit: createAuditRepository(),
+  });
+  log(
+    `demo account "${DEMO.accountId}": ${seeded ? 'created' : 'present'} (requester ${DEMO.requester}, approvers ${DEMO.approvers.join(' and ')}, reviewer ${DEMO.reviewer})`,
+  );
 }
 
 // ---------- Start ----------
@@ -228,7 +244,12 @@ async function seedDemo(config: Config, pool: Pool): Promise<void> {
  * Whether the worker with this pid polls the task queue (its default identity is pid@host).
  * Pollers of an earlier run stay listed for a while, so any poller would not do.
  */
-async function workerPolls(connection: Connection, namespace: string, taskQueue: string, workerPid: number): Promise<boolean> {
+async function workerPolls(
+  connection: Connection,
+  namespace: string,
+  taskQueue: string,
+  workerPid: number,
+): Promise<boolean> {
   const { pollers } = await connection.workflowService.describeTaskQueue({
     namespace,
     taskQueue: { name: taskQueue },
@@ -263,13 +284,19 @@ async function main(): Promise<void> {
     return void (await stopAll(1));
   }
   log(`breakglass dev: data in ${DATA_DIR}`);
-  const provided = { DATABASE_URL: process.env.DATABASE_URL, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, KEYVAULT_URL: process.env.KEYVAULT_URL };
+  const provided = {
+    DATABASE_URL: process.env.DATABASE_URL,
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
+    KEYVAULT_URL: process.env.KEYVAULT_URL,
+  };
   stack = startLocalStack({ dataDir: DATA_DIR, persistTemporal: true, provided, log: VERBOSE ? log : () => {} });
   const { env: stackEnv } = await stack;
   writeRunRecord();
   if (stopping) return;
 
-  const jwks = process.env.AUTH_JWKS_URL ? null : await serveDevJwks(await loadOrCreateDevKey(join(DATA_DIR, 'dev-identity')));
+  const jwks = process.env.AUTH_JWKS_URL
+    ? null
+    : await serveDevJwks(await loadOrCreateDevKey(join(DATA_DIR, 'dev-identity')));
   identity = jwks ?? undefined;
 
   // Graph cannot be reached from a dev machine: a local stand-in with a demo tenant (unless GRAPH_URL is set).
@@ -280,7 +307,9 @@ async function main(): Promise<void> {
     ...stackEnv,
     ...(jwks ? { AUTH_ISSUER: DEV_ISSUER, AUTH_AUDIENCE: DEV_AUDIENCE, AUTH_JWKS_URL: jwks.url } : {}),
     // Passkeys work out of the box on this machine (a browser treats http://localhost as a secure context).
-    ...(process.env.WEBAUTHN_RP_ID || process.env.WEBAUTHN_ORIGINS ? {} : { WEBAUTHN_RP_ID: 'localhost', WEBAUTHN_ORIGINS: `http://localhost:${port}` }),
+    ...(process.env.WEBAUTHN_RP_ID || process.env.WEBAUTHN_ORIGINS
+      ? {}
+      : { WEBAUTHN_RP_ID: 'localhost', WEBAUTHN_ORIGINS: `http://localhost:${port}` }),
     ...(graphStandin ? { GRAPH_URL: graphStandin.url, GRAPH_CREDENTIAL: 'standin' } : {}),
   };
   let config;
@@ -311,7 +340,11 @@ async function main(): Promise<void> {
     ['worker', 'src/worker-main.ts'],
     ['api', 'src/server.ts'],
   ] as const) {
-    const child = startService(process.execPath, ['--import', 'tsx', entry], { name, env, onLine: serviceOutput(name) });
+    const child = startService(process.execPath, ['--import', 'tsx', entry], {
+      name,
+      env,
+      onLine: serviceOutput(name),
+    });
     child.once('exit', (code, signal) => {
       if (!stopping) {
         fail(`${name} exited (${signal ?? `code ${code}`}); stopping the stack`);
@@ -328,8 +361,16 @@ async function main(): Promise<void> {
   try {
     const workerPid = children[0]!.pid!;
     await Promise.all([
-      waitFor('the API', async () => (await fetch(`${apiUrl}/readyz`, { signal: AbortSignal.timeout(5_000) })).ok, 120_000),
-      waitFor('the worker', () => workerPolls(temporalClient, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE, workerPid), 120_000),
+      waitFor(
+        'the API',
+        async () => (await fetch(`${apiUrl}/readyz`, { signal: AbortSignal.timeout(5_000) })).ok,
+        120_000,
+      ),
+      waitFor(
+        'the worker',
+        () => workerPolls(temporalClient, config.TEMPORAL_NAMESPACE, config.TEMPORAL_TASK_QUEUE, workerPid),
+        120_000,
+      ),
     ]);
   } finally {
     await temporalClient.close().catch(() => {});
@@ -348,7 +389,11 @@ async function main(): Promise<void> {
       `  Key Vault  ${config.KEYVAULT_URL}${yours('KEYVAULT_URL')}`,
       `  Postgres   ${describeUrl(config.DATABASE_URL)}${yours('DATABASE_URL')}`,
       `  Token      ${token}`,
-      ...(graphStandin ? [`  Graph      stand-in ${graphStandin.url}; inject a sign-in: curl -X POST ${graphStandin.url}/_standin/signins -d '{}'`] : []),
+      ...(graphStandin
+        ? [
+            `  Graph      stand-in ${graphStandin.url}; inject a sign-in: curl -X POST ${graphStandin.url}/_standin/signins -d '{}'`,
+          ]
+        : []),
       `  Ctrl-C stops everything${VERBOSE ? '' : '; BREAKGLASS_DEV_VERBOSE=1 shows every service log line'}`,
     ].join('\n'),
   );

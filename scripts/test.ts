@@ -22,7 +22,12 @@ async function main() {
   const serviceLog = createWriteStream(join(process.cwd(), '.tap', `services-${stamp}.log`));
   process.stdout.write('starting Temporal dev server, PostgreSQL and Key Vault for the test run…\n');
   // keyVaultFaults: tests inject Key Vault faults per secret (test/helpers/keyvault-faults.ts).
-  const stack = await startLocalStack({ dataDir: runDir, persistTemporal: false, keyVaultFaults: true, log: (line) => serviceLog.write(`${line}\n`) });
+  const stack = await startLocalStack({
+    dataDir: runDir,
+    persistTemporal: false,
+    keyVaultFaults: true,
+    log: (line) => serviceLog.write(`${line}\n`),
+  });
   // Interrupted runs still stop what they started.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
@@ -33,11 +38,17 @@ async function main() {
   let exitCode = 1;
   let summary: { exitCode: number; line: string } | null = null;
   try {
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} },
+    });
     const bundlePath = join(runDir, 'workflow-bundle.js');
     writeFileSync(bundlePath, code);
     const stackFile = join(runDir, 'stack.json');
-    writeFileSync(stackFile, JSON.stringify({ env: stack.env, workflowBundlePath: bundlePath, postgresDataDir: join(runDir, 'postgres') }));
+    writeFileSync(
+      stackFile,
+      JSON.stringify({ env: stack.env, workflowBundlePath: bundlePath, postgresDataDir: join(runDir, 'postgres') }),
+    );
     process.stdout.write(`services up in ${((Date.now() - started) / 1000).toFixed(1)} s; running tests\n`);
     summary = await runTap(files, { ...process.env, BREAKGLASS_TEST_STACK: stackFile }, logPath);
     exitCode = summary.exitCode;
@@ -84,7 +95,10 @@ export function countAssertions(tap: string): { passed: number; failed: number; 
         if (!result[2] && !result[4]) passed += 1;
         else {
           failed += 1;
-          failures.push([...names.slice(0, depth / 4), (result[3] ?? '').trim()].join(' > ') + (result[4] ? ` (${result[4].toLowerCase()})` : ''));
+          failures.push(
+            [...names.slice(0, depth / 4), (result[3] ?? '').trim()].join(' > ') +
+              (result[4] ? ` (${result[4].toLowerCase()})` : ''),
+          );
         }
       }
     }
@@ -97,10 +111,14 @@ function runTap(files: string[], env: NodeJS.ProcessEnv, logPath: string): Promi
   return new Promise((resolve) => {
     const log = createWriteStream(logPath);
     let output = '';
-    const tap = spawn(process.execPath, [join(require.resolve('tap/package.json'), '..', 'dist', 'esm', 'run.mjs'), '-R', 'tap', ...files], {
-      env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const tap = spawn(
+      process.execPath,
+      [join(require.resolve('tap/package.json'), '..', 'dist', 'esm', 'run.mjs'), '-R', 'tap', ...files],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     tap.stdout.setEncoding('utf8');
     tap.stdout.on('data', (chunk: string) => {
       log.write(chunk);
@@ -112,12 +130,16 @@ function runTap(files: string[], env: NodeJS.ProcessEnv, logPath: string): Promi
       log.end();
       const { passed, failed, failures } = countAssertions(output);
       for (const failure of failures) process.stdout.write(`FAILED: ${failure}\n`);
-      resolve({ exitCode: code === 0 && failed === 0 && passed > 0 ? 0 : 1, line: `${passed} passed, ${failed} failed` });
+      resolve({
+        exitCode: code === 0 && failed === 0 && passed > 0 ? 0 : 1,
+        line: `${passed} passed, ${failed} failed`,
+      });
     });
   });
 }
 
-if (require.main === module) main().catch((error: unknown) => {
-  process.stderr.write(`test run failed to start: ${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+if (require.main === module)
+  main().catch((error: unknown) => {
+    process.stderr.write(`test run failed to start: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });

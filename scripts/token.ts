@@ -18,10 +18,13 @@ async function main() {
     else if (!principal) principal = arg;
     else throw new Error(`unexpected argument ${arg}`);
   }
-  if (!principal || !/^[A-Za-z0-9._@:-]{1,128}$/.test(principal)) throw new Error('usage: npm run token -- <principal> [--role BreakGlass.Admin] [--ttl seconds]');
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > 86_400) throw new Error('--ttl wants 1 to 86400 seconds');
+  if (!principal || !/^[A-Za-z0-9._@:-]{1,128}$/.test(principal))
+    throw new Error('usage: npm run token -- <principal> [--role BreakGlass.Admin] [--ttl seconds]');
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > 86_400)
+    throw new Error('--ttl wants 1 to 86400 seconds');
   const dir = join(resolve(process.env.BREAKGLASS_DATA_DIR ?? '.data'), 'dev-identity');
-  if (!existsSync(join(dir, 'dev-signing-key.json'))) process.stderr.write('note: no dev key yet; creating one (start `npm run dev` to serve it)\n');
+  if (!existsSync(join(dir, 'dev-signing-key.json')))
+    process.stderr.write('note: no dev key yet; creating one (start `npm run dev` to serve it)\n');
   const key = await loadOrCreateDevKey(dir);
   process.stdout.write(`${await mintDevToken(key, { principal, roles, ttlSeconds })}\n`);
 }

@@ -34,12 +34,24 @@ export function createAppDeps(config: Config): AppDeps {
   const connection = Connection.lazy(apiConnectionOptions(config.TEMPORAL_ADDRESS));
   const temporal = new TemporalClient({ connection, namespace: config.TEMPORAL_NAMESPACE });
   // Readiness probes must not leave retries running after they give up: no retry interceptor.
-  const healthConnection = Connection.lazy({ address: config.TEMPORAL_ADDRESS, connectTimeout: 5_000, interceptors: [] });
+  const healthConnection = Connection.lazy({
+    address: config.TEMPORAL_ADDRESS,
+    connectTimeout: 5_000,
+    interceptors: [],
+  });
   const secrets = createSecretClient(config);
   const accounts = createAccountsRepository();
   const requests = createRequestsRepository();
   const audit = createAuditRepository();
-  const lifecycle = createLifecycle({ pool, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, secrets, accounts, requests, audit });
+  const lifecycle = createLifecycle({
+    pool,
+    temporal,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    secrets,
+    accounts,
+    requests,
+    audit,
+  });
   const auth = createAuth({ config, pool, temporal, audit });
   return {
     config,

@@ -38,7 +38,12 @@ const hostPort = z
 const commaList = <T extends z.ZodType<string, string>>(item: T) =>
   z
     .string()
-    .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(item));
 
 const booleanFlag = z
@@ -50,8 +55,14 @@ const isoDurationSetting = (wants: string) => z.string().trim().refine(isIsoDura
 export const SUPPORTED_JWT_ALGORITHMS = ['RS256', 'ES256'] as const;
 
 export const configSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production'], { message: 'wants development, test or production' }).default('development'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'wants a pino level such as info' }).default('info'),
+  NODE_ENV: z
+    .enum(['development', 'test', 'production'], { message: 'wants development, test or production' })
+    .default('development'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'wants a pino level such as info',
+    })
+    .default('info'),
   PORT: port.default(3000),
   HOST: z.string().trim().min(1, 'wants an interface address such as 127.0.0.1').default('127.0.0.1'),
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'a postgres:// connection URL'),
@@ -73,24 +84,50 @@ export const configSchema = z.object({
   AUTH_ALGORITHMS: commaList(z.enum(SUPPORTED_JWT_ALGORITHMS, { message: 'wants RS256 and/or ES256' }))
     .refine((list) => list.length > 0, 'wants RS256 and/or ES256')
     .default([...SUPPORTED_JWT_ALGORITHMS]),
-  AUTH_CLOCK_SKEW_SECONDS: z.coerce.number({ message: 'wants seconds' }).int().min(0).max(300, 'wants at most 300 seconds').default(60),
+  AUTH_CLOCK_SKEW_SECONDS: z.coerce
+    .number({ message: 'wants seconds' })
+    .int()
+    .min(0)
+    .max(300, 'wants at most 300 seconds')
+    .default(60),
   ALERT_WEBHOOK_URLS: commaList(url(['https:', 'http:'], 'comma-separated http(s) webhook URLs')).default([]),
   // Further issuers, passkeys and sessions (src/auth/auth-config.ts).
   ...authConfigShape,
   // Alert sinks with a format each (README, "Alert sinks"); ALERT_WEBHOOK_URLS adds generic ones.
   ALERT_SINKS: sinkListSchema.default([]),
-  ALERT_WEBHOOK_SECRET: z.string().regex(/^(whsec_)?[A-Za-z0-9+/]{32,}={0,2}$/, 'wants a whsec_ base64 secret of at least 24 bytes').optional(),
-  ALERT_FAILING_AFTER: z.string().trim().refine(isIsoDuration, 'wants an ISO-8601 duration such as PT15M').default('PT15M'),
-  AUDIT_CHECKPOINT_EVERY: z.string().trim().refine(isIsoDuration, 'wants an ISO-8601 duration such as P1D').default('P1D'),
-  CONSOLE_URL: url(['https:', 'http:'], 'the http(s) URL of the console, such as https://breakglass.contoso.com').optional(),
+  ALERT_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^(whsec_)?[A-Za-z0-9+/]{32,}={0,2}$/, 'wants a whsec_ base64 secret of at least 24 bytes')
+    .optional(),
+  ALERT_FAILING_AFTER: z
+    .string()
+    .trim()
+    .refine(isIsoDuration, 'wants an ISO-8601 duration such as PT15M')
+    .default('PT15M'),
+  AUDIT_CHECKPOINT_EVERY: z
+    .string()
+    .trim()
+    .refine(isIsoDuration, 'wants an ISO-8601 duration such as P1D')
+    .default('P1D'),
+  CONSOLE_URL: url(
+    ['https:', 'http:'],
+    'the http(s) URL of the console, such as https://breakglass.contoso.com',
+  ).optional(),
   // Watching the accounts through Microsoft Graph (issue 13).
-  GRAPH_URL: url(['https:', 'http:'], 'the Microsoft Graph root such as https://graph.microsoft.com').default('https://graph.microsoft.com'),
+  GRAPH_URL: url(['https:', 'http:'], 'the Microsoft Graph root such as https://graph.microsoft.com').default(
+    'https://graph.microsoft.com',
+  ),
   // `managed`: DefaultAzureCredential (managed identity). `standin`: the fixed token of the local Graph stand-in.
   GRAPH_CREDENTIAL: z.enum(['managed', 'standin'], { message: 'wants managed or standin' }).default('managed'),
   WATCH_SIGNIN_INTERVAL: isoDurationSetting('an ISO-8601 duration such as PT1M').default('PT1M'),
   WATCH_LOOKBACK: isoDurationSetting('an ISO-8601 duration such as PT30M').default('PT30M'),
   WATCH_GRACE: isoDurationSetting('an ISO-8601 duration such as PT5M').default('PT5M'),
-  WATCH_DEGRADED_AFTER: z.coerce.number({ message: 'wants a number of runs' }).int().min(1, 'wants at least 1 run').max(1000).default(3),
+  WATCH_DEGRADED_AFTER: z.coerce
+    .number({ message: 'wants a number of runs' })
+    .int()
+    .min(1, 'wants at least 1 run')
+    .max(1000)
+    .default(3),
   WATCH_DRIFT_INTERVAL: isoDurationSetting('an ISO-8601 duration such as P1D').default('P1D'),
 });
 
@@ -99,18 +136,26 @@ export type Config = z.infer<typeof configSchema>;
 /** Settings that exist only so the local stack can stand in for Azure; production refuses them. */
 const productionChecks = (config: Config): string[] => {
   const problems: string[] = [];
-  if (config.KEYVAULT_CA_CERT) problems.push('KEYVAULT_CA_CERT is a dev/test setting and is refused when NODE_ENV=production');
+  if (config.KEYVAULT_CA_CERT)
+    problems.push('KEYVAULT_CA_CERT is a dev/test setting and is refused when NODE_ENV=production');
   if (config.KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION)
-    problems.push('KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION is a dev/test setting and is refused when NODE_ENV=production');
-  if (config.KEYVAULT_CREDENTIAL === 'emulator') problems.push('KEYVAULT_CREDENTIAL=emulator is a dev/test setting and is refused when NODE_ENV=production');
-  if (config.AUTH_ISSUER === DEV_ISSUER) problems.push('AUTH_ISSUER is the local dev issuer, which is refused when NODE_ENV=production');
-  if (!config.AUTH_JWKS_URL.startsWith('https:')) problems.push('AUTH_JWKS_URL wants an https:// URL when NODE_ENV=production');
+    problems.push(
+      'KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION is a dev/test setting and is refused when NODE_ENV=production',
+    );
+  if (config.KEYVAULT_CREDENTIAL === 'emulator')
+    problems.push('KEYVAULT_CREDENTIAL=emulator is a dev/test setting and is refused when NODE_ENV=production');
+  if (config.AUTH_ISSUER === DEV_ISSUER)
+    problems.push('AUTH_ISSUER is the local dev issuer, which is refused when NODE_ENV=production');
+  if (!config.AUTH_JWKS_URL.startsWith('https:'))
+    problems.push('AUTH_JWKS_URL wants an https:// URL when NODE_ENV=production');
   if (config.ALERT_WEBHOOK_URLS.length === 0 && config.ALERT_SINKS.length === 0)
     problems.push('ALERT_WEBHOOK_URLS or ALERT_SINKS wants at least one webhook when NODE_ENV=production');
-  if (config.ALERT_SINKS.some((sink) => !sink.url.startsWith('https:'))) problems.push('ALERT_SINKS wants https:// URLs when NODE_ENV=production');
+  if (config.ALERT_SINKS.some((sink) => !sink.url.startsWith('https:')))
+    problems.push('ALERT_SINKS wants https:// URLs when NODE_ENV=production');
   if (config.ALERT_WEBHOOK_URLS.some((hook) => !hook.startsWith('https:')))
     problems.push('ALERT_WEBHOOK_URLS wants https:// URLs when NODE_ENV=production');
-  if (config.GRAPH_CREDENTIAL === 'standin') problems.push('GRAPH_CREDENTIAL=standin is a dev/test setting and is refused when NODE_ENV=production');
+  if (config.GRAPH_CREDENTIAL === 'standin')
+    problems.push('GRAPH_CREDENTIAL=standin is a dev/test setting and is refused when NODE_ENV=production');
   if (!config.GRAPH_URL.startsWith('https:')) problems.push('GRAPH_URL wants an https:// URL when NODE_ENV=production');
   return problems;
 };
@@ -145,8 +190,15 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const where = issue.path.length > 1 ? ` at ${issue.path.slice(1).join('.')}` : '';
       const given = present[name];
       const missing = given === undefined;
-      const shown = missing ? 'is not set' : SECRET_BEARING.has(name) ? 'has an invalid value' : `is ${JSON.stringify(given)}`;
-      const wants = missing && issue.code === 'invalid_type' ? (REQUIRED_WANTS[name] ?? 'a value') : issue.message.replace(/^wants /, '');
+      const shown = missing
+        ? 'is not set'
+        : SECRET_BEARING.has(name)
+          ? 'has an invalid value'
+          : `is ${JSON.stringify(given)}`;
+      const wants =
+        missing && issue.code === 'invalid_type'
+          ? (REQUIRED_WANTS[name] ?? 'a value')
+          : issue.message.replace(/^wants /, '');
       return `${name} ${shown}${where}; it wants ${wants}`;
     });
     throw new ConfigError(problems);

@@ -100,7 +100,10 @@ export class DependencyError extends ProblemError {
 /** The issuer's signing keys could not be fetched and none are known yet: a 503, not the caller's fault. */
 export class SigningKeysUnavailableError extends DependencyError {
   constructor(issuer?: string) {
-    super('identity', `the identity provider's signing keys (AUTH_JWKS_URL${issuer ? ` of issuer ${issuer}` : ''}) could not be fetched; try again shortly, or sign in with a passkey`);
+    super(
+      'identity',
+      `the identity provider's signing keys (AUTH_JWKS_URL${issuer ? ` of issuer ${issuer}` : ''}) could not be fetched; try again shortly, or sign in with a passkey`,
+    );
     this.name = 'SigningKeysUnavailableError';
   }
 }

@@ -14,7 +14,9 @@ async function main() {
   try {
     const result = await migrate(pool, { schema: parsed.data.DATABASE_SCHEMA });
     process.stdout.write(
-      result.applied.length ? `applied ${result.applied.join(', ')}; schema at ${result.current}\n` : `nothing to apply; schema at ${result.current}\n`,
+      result.applied.length
+        ? `applied ${result.applied.join(', ')}; schema at ${result.current}\n`
+        : `nothing to apply; schema at ${result.current}\n`,
     );
   } finally {
     await pool.end();

@@ -20,7 +20,11 @@ async function main() {
   const pool = createPool({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const secrets = createSecretClient(config);
-  await primeSecretClient(secrets).catch((error: unknown) => process.stderr.write(`breakglass worker: Key Vault not reachable yet (${(error as Error).message}); activities will retry\n`));
+  await primeSecretClient(secrets).catch((error: unknown) =>
+    process.stderr.write(
+      `breakglass worker: Key Vault not reachable yet (${(error as Error).message}); activities will retry\n`,
+    ),
+  );
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -30,14 +34,20 @@ async function main() {
     alertSinks: configuredSinks(config),
     alerts: { consoleUrl: config.CONSOLE_URL, failingAfterMs: durationToMs(config.ALERT_FAILING_AFTER) },
     graph: createGraphApi(createGraphClient({ baseUrl: config.GRAPH_URL, token: graphTokenProvider(config) })),
-    workflowBundle: process.env.BREAKGLASS_WORKFLOW_BUNDLE ? { codePath: process.env.BREAKGLASS_WORKFLOW_BUNDLE } : { code: await bundleWorkflowsInChildProcess() },
+    workflowBundle: process.env.BREAKGLASS_WORKFLOW_BUNDLE
+      ? { codePath: process.env.BREAKGLASS_WORKFLOW_BUNDLE }
+      : { code: await bundleWorkflowsInChildProcess() },
   });
   // The daily audit checkpoint: one Temporal Schedule per task queue, created or updated idempotently.
   // In the background: a failure or a slow answer here must not keep the worker (and every break-glass release) from running.
   void ensureCheckpointSchedule(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     everyMs: durationToMs(config.AUDIT_CHECKPOINT_EVERY),
-  }).catch((error: unknown) => process.stderr.write(`breakglass worker: audit checkpoint schedule not set (${(error as Error).message}); the next start tries again\n`));
+  }).catch((error: unknown) =>
+    process.stderr.write(
+      `breakglass worker: audit checkpoint schedule not set (${(error as Error).message}); the next start tries again\n`,
+    ),
+  );
   // The watch's Schedules (issue 13): created or updated to the configured intervals at every start.
   const scheduleConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   await ensureWatchSchedules(new Client({ connection: scheduleConnection, namespace: config.TEMPORAL_NAMESPACE }), {
@@ -47,7 +57,9 @@ async function main() {
     driftEvery: config.WATCH_DRIFT_INTERVAL,
   })
     // The worker still serves requests without the watch; the next start tries again, and the lack of runs is visible in readiness.
-    .catch((error: unknown) => process.stderr.write(`breakglass worker: could not create the watch Schedules (${(error as Error).message})\n`))
+    .catch((error: unknown) =>
+      process.stderr.write(`breakglass worker: could not create the watch Schedules (${(error as Error).message})\n`),
+    )
     .finally(() => scheduleConnection.close());
   process.stdout.write(`breakglass worker ready on task queue ${config.TEMPORAL_TASK_QUEUE}\n`);
   try {

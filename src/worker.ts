@@ -28,7 +28,13 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ pool: deps.pool, secrets: deps.secrets, alertSinks: deps.alertSinks, ...(deps.alerts ? { alerts: deps.alerts } : {}), graph: deps.graph }),
+    activities: createActivities({
+      pool: deps.pool,
+      secrets: deps.secrets,
+      alertSinks: deps.alertSinks,
+      ...(deps.alerts ? { alerts: deps.alerts } : {}),
+      graph: deps.graph,
+    }),
     // When a worker dies, its cached workflows' next tasks wait this long before another
     // worker may take them. The default (10 s) would keep a released credential open that
     // much past its window; a short wait costs only an occasional history replay.

@@ -19,7 +19,8 @@ const GOOD = {
 
 type Env = Record<string, string | undefined>;
 
-const without = (env: Env, name: string): Env => Object.fromEntries(Object.entries(env).filter(([key]) => key !== name));
+const without = (env: Env, name: string): Env =>
+  Object.fromEntries(Object.entries(env).filter(([key]) => key !== name));
 
 /** parseConfig must throw a ConfigError; returns it (or null after recording a failure). */
 function refused(t: Test, env: Env, label: string): ConfigError | null {
@@ -98,21 +99,45 @@ void t.test('PORT must be an integer between 1 and 65535', async (t) => {
   refusedWith(t, { ...GOOD, PORT: '0' }, 'PORT=0', 'PORT', /between 1 and 65535/);
   refusedWith(t, { ...GOOD, PORT: '70000' }, 'PORT=70000', 'PORT', /between 1 and 65535/);
   refusedWith(t, { ...GOOD, PORT: '80.5' }, 'PORT=80.5', 'PORT', /integer port number/);
-  t.match(refused(t, { ...GOOD, PORT: 'abc' }, 'PORT=abc again')?.message ?? '', /"abc"/, 'a non-secret bad value is shown so the operator sees the typo');
+  t.match(
+    refused(t, { ...GOOD, PORT: 'abc' }, 'PORT=abc again')?.message ?? '',
+    /"abc"/,
+    'a non-secret bad value is shown so the operator sees the typo',
+  );
 });
 
 void t.test('DATABASE_URL must be a postgres URL, and its value is never echoed', async (t) => {
-  for (const value of ['mysql://breakglass:hunter2-Pw@db.internal:3306/bg', 'hunter2-Pw', 'https://u:hunter2-Pw@db.internal/bg']) {
-    const error = refusedWith(t, { ...GOOD, DATABASE_URL: value }, `DATABASE_URL=${value.split(':')[0]}…`, 'DATABASE_URL', /postgres:\/\//);
+  for (const value of [
+    'mysql://breakglass:hunter2-Pw@db.internal:3306/bg',
+    'hunter2-Pw',
+    'https://u:hunter2-Pw@db.internal/bg',
+  ]) {
+    const error = refusedWith(
+      t,
+      { ...GOOD, DATABASE_URL: value },
+      `DATABASE_URL=${value.split(':')[0]}…`,
+      'DATABASE_URL',
+      /postgres:\/\//,
+    );
     t.notMatch(error?.message ?? 'hunter2-Pw', /hunter2/, 'the password in the value is not in the message');
     t.notMatch(JSON.stringify(error?.problems ?? 'hunter2-Pw'), /hunter2/, 'nor in the listed problems');
   }
-  t.equal(parseConfig({ ...GOOD, DATABASE_URL: 'postgresql://u:p@db/bg' }).DATABASE_URL, 'postgresql://u:p@db/bg', 'postgresql:// is accepted too');
+  t.equal(
+    parseConfig({ ...GOOD, DATABASE_URL: 'postgresql://u:p@db/bg' }).DATABASE_URL,
+    'postgresql://u:p@db/bg',
+    'postgresql:// is accepted too',
+  );
 });
 
 void t.test('TEMPORAL_ADDRESS must be host:port', async (t) => {
   refusedWith(t, { ...GOOD, TEMPORAL_ADDRESS: 'temporal.internal' }, 'no port', 'TEMPORAL_ADDRESS', /host:port/);
-  refusedWith(t, { ...GOOD, TEMPORAL_ADDRESS: 'http://temporal.internal' }, 'a URL without port', 'TEMPORAL_ADDRESS', /host:port/);
+  refusedWith(
+    t,
+    { ...GOOD, TEMPORAL_ADDRESS: 'http://temporal.internal' },
+    'a URL without port',
+    'TEMPORAL_ADDRESS',
+    /host:port/,
+  );
 });
 
 void t.test('KEYVAULT_URL must be https', async (t) => {
@@ -122,26 +147,54 @@ void t.test('KEYVAULT_URL must be https', async (t) => {
 
 void t.test('AUTH_ALGORITHMS is pinned to RS256/ES256: HMAC and none are refused', async (t) => {
   for (const value of ['HS256', 'none', 'RS256,none', 'RS256,HS256', ',']) {
-    refusedWith(t, { ...GOOD, AUTH_ALGORITHMS: value }, `AUTH_ALGORITHMS=${value}`, 'AUTH_ALGORITHMS', /RS256 and\/or ES256/);
+    refusedWith(
+      t,
+      { ...GOOD, AUTH_ALGORITHMS: value },
+      `AUTH_ALGORITHMS=${value}`,
+      'AUTH_ALGORITHMS',
+      /RS256 and\/or ES256/,
+    );
   }
 });
 
 void t.test('ALERT_WEBHOOK_URLS must be http(s) URLs', async (t) => {
-  refusedWith(t, { ...GOOD, ALERT_WEBHOOK_URLS: 'ftp://alerts.internal/drop' }, 'ftp', 'ALERT_WEBHOOK_URLS', /http\(s\) webhook URLs/);
-  refusedWith(t, { ...GOOD, ALERT_WEBHOOK_URLS: 'https://hooks.example.com/a,ftp://alerts.internal/drop' }, 'one of two is ftp', 'ALERT_WEBHOOK_URLS', /http\(s\)/);
-});
-
-void t.test('a webhook URL carries its own credential (Slack/Teams/PagerDuty): a bad list does not echo it', async (t) => {
-  const token = 'XyZsecretWebhookToken42';
-  const error = refusedWith(
+  refusedWith(
     t,
-    { ...GOOD, ALERT_WEBHOOK_URLS: `https://hooks.slack.com/services/T0001/B0001/${token},ftp://alerts.internal/drop` },
-    'slack + ftp',
+    { ...GOOD, ALERT_WEBHOOK_URLS: 'ftp://alerts.internal/drop' },
+    'ftp',
+    'ALERT_WEBHOOK_URLS',
+    /http\(s\) webhook URLs/,
+  );
+  refusedWith(
+    t,
+    { ...GOOD, ALERT_WEBHOOK_URLS: 'https://hooks.example.com/a,ftp://alerts.internal/drop' },
+    'one of two is ftp',
     'ALERT_WEBHOOK_URLS',
     /http\(s\)/,
   );
-  t.notMatch(error?.message ?? token, new RegExp(token), 'the webhook token is not in the message (it ends up in logs)');
 });
+
+void t.test(
+  'a webhook URL carries its own credential (Slack/Teams/PagerDuty): a bad list does not echo it',
+  async (t) => {
+    const token = 'XyZsecretWebhookToken42';
+    const error = refusedWith(
+      t,
+      {
+        ...GOOD,
+        ALERT_WEBHOOK_URLS: `https://hooks.slack.com/services/T0001/B0001/${token},ftp://alerts.internal/drop`,
+      },
+      'slack + ftp',
+      'ALERT_WEBHOOK_URLS',
+      /http\(s\)/,
+    );
+    t.notMatch(
+      error?.message ?? token,
+      new RegExp(token),
+      'the webhook token is not in the message (it ends up in logs)',
+    );
+  },
+);
 
 void t.test('each required variable, when missing, is named with what it wants', async (t) => {
   const wants: Record<keyof typeof GOOD, RegExp> = {
@@ -169,7 +222,13 @@ void t.test('production refuses the local-stack settings', async (t) => {
   t.equal(config.NODE_ENV, 'production', 'a proper production environment is accepted');
   t.equal(config.KEYVAULT_CREDENTIAL, 'managed');
 
-  refusedWith(t, { ...PROD, KEYVAULT_CA_CERT: '/etc/ssl/emulator-ca.pem' }, 'KEYVAULT_CA_CERT', 'KEYVAULT_CA_CERT', /refused when NODE_ENV=production/);
+  refusedWith(
+    t,
+    { ...PROD, KEYVAULT_CA_CERT: '/etc/ssl/emulator-ca.pem' },
+    'KEYVAULT_CA_CERT',
+    'KEYVAULT_CA_CERT',
+    /refused when NODE_ENV=production/,
+  );
   refusedWith(
     t,
     { ...PROD, KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true' },
@@ -177,17 +236,47 @@ void t.test('production refuses the local-stack settings', async (t) => {
     'KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION',
     /refused when NODE_ENV=production/,
   );
-  refusedWith(t, { ...PROD, KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: '1' }, 'challenge verification off (1)', 'KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION', /refused/);
-  refusedWith(t, { ...PROD, KEYVAULT_CREDENTIAL: 'emulator' }, 'emulator credential', 'KEYVAULT_CREDENTIAL', /emulator.*refused when NODE_ENV=production/);
+  refusedWith(
+    t,
+    { ...PROD, KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: '1' },
+    'challenge verification off (1)',
+    'KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION',
+    /refused/,
+  );
+  refusedWith(
+    t,
+    { ...PROD, KEYVAULT_CREDENTIAL: 'emulator' },
+    'emulator credential',
+    'KEYVAULT_CREDENTIAL',
+    /emulator.*refused when NODE_ENV=production/,
+  );
   refusedWith(t, { ...PROD, AUTH_JWKS_URL: 'http://idp.internal/jwks' }, 'http JWKS', 'AUTH_JWKS_URL', /https:\/\//);
   refusedWith(t, without(PROD, 'ALERT_WEBHOOK_URLS'), 'no webhook', 'ALERT_WEBHOOK_URLS', /at least one webhook/);
-  refusedWith(t, { ...PROD, ALERT_WEBHOOK_URLS: 'https://hooks.example.com/a,http://siem.internal/b' }, 'an http webhook', 'ALERT_WEBHOOK_URLS', /https:\/\//);
+  refusedWith(
+    t,
+    { ...PROD, ALERT_WEBHOOK_URLS: 'https://hooks.example.com/a,http://siem.internal/b' },
+    'an http webhook',
+    'ALERT_WEBHOOK_URLS',
+    /https:\/\//,
+  );
 
-  const many = refused(t, { ...PROD, KEYVAULT_CREDENTIAL: 'emulator', KEYVAULT_CA_CERT: '/x.pem', AUTH_JWKS_URL: 'http://idp/jwks' }, 'several at once');
+  const many = refused(
+    t,
+    { ...PROD, KEYVAULT_CREDENTIAL: 'emulator', KEYVAULT_CA_CERT: '/x.pem', AUTH_JWKS_URL: 'http://idp/jwks' },
+    'several at once',
+  );
   t.equal(many?.problems.length, 3, 'all production problems are reported together');
 
   t.doesNotThrow(
-    () => parseConfig({ ...GOOD, NODE_ENV: 'test', KEYVAULT_CA_CERT: '/x.pem', KEYVAULT_CREDENTIAL: 'emulator', KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true', AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks' }),
+    () =>
+      parseConfig({
+        ...GOOD,
+        NODE_ENV: 'test',
+        KEYVAULT_CA_CERT: '/x.pem',
+        KEYVAULT_CREDENTIAL: 'emulator',
+        KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
+        AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks',
+      }),
     'the same settings are fine outside production',
   );
 });
@@ -220,24 +309,57 @@ for (const entry of ['src/server.ts', 'src/worker-main.ts']) {
     const missing = await runScript(entry, without(GOOD, 'AUTH_ISSUER'), 60_000);
     t.notOk(missing.timedOut, 'missing AUTH_ISSUER: the process stopped on its own');
     t.equal(missing.code, 78, 'missing AUTH_ISSUER: exit code 78 (EX_CONFIG)');
-    t.equal(lines(missing.stderr).length, 1, `missing AUTH_ISSUER: exactly one stderr line (got ${JSON.stringify(missing.stderr)})`);
-    t.match(missing.stderr, /^breakglass: Invalid configuration: AUTH_ISSUER is not set/, 'missing AUTH_ISSUER: the line names AUTH_ISSUER');
+    t.equal(
+      lines(missing.stderr).length,
+      1,
+      `missing AUTH_ISSUER: exactly one stderr line (got ${JSON.stringify(missing.stderr)})`,
+    );
+    t.match(
+      missing.stderr,
+      /^breakglass: Invalid configuration: AUTH_ISSUER is not set/,
+      'missing AUTH_ISSUER: the line names AUTH_ISSUER',
+    );
     t.notMatch(missing.stderr, /\n\s+at /, 'missing AUTH_ISSUER: no stack trace');
 
     const badPort = await runScript(entry, { ...GOOD, PORT: 'abc' }, 60_000);
     t.notOk(badPort.timedOut, 'PORT=abc: the process stopped on its own');
     t.equal(badPort.code, 78, 'PORT=abc: exit code 78');
-    t.equal(lines(badPort.stderr).length, 1, `PORT=abc: exactly one stderr line (got ${JSON.stringify(badPort.stderr)})`);
-    t.match(badPort.stderr, /^breakglass: Invalid configuration: PORT is "abc"; it wants an integer port number\n$/, 'PORT=abc: names PORT and what it wants');
+    t.equal(
+      lines(badPort.stderr).length,
+      1,
+      `PORT=abc: exactly one stderr line (got ${JSON.stringify(badPort.stderr)})`,
+    );
+    t.match(
+      badPort.stderr,
+      /^breakglass: Invalid configuration: PORT is "abc"; it wants an integer port number\n$/,
+      'PORT=abc: names PORT and what it wants',
+    );
 
     const secret = await runScript(entry, { ...GOOD, DATABASE_URL: 'mysql://bg:hunter2-Pw@db.internal/bg' }, 60_000);
     t.equal(secret.code, 78, 'bad DATABASE_URL: exit code 78');
-    t.match(secret.stderr, /DATABASE_URL has an invalid value; it wants a postgres:\/\/ connection URL/, 'bad DATABASE_URL: named');
+    t.match(
+      secret.stderr,
+      /DATABASE_URL has an invalid value; it wants a postgres:\/\/ connection URL/,
+      'bad DATABASE_URL: named',
+    );
     t.notMatch(secret.stderr + secret.stdout, /hunter2/, 'bad DATABASE_URL: the password is not printed');
 
-    const prod = await runScript(entry, { ...GOOD, NODE_ENV: 'production', KEYVAULT_CREDENTIAL: 'emulator', ALERT_WEBHOOK_URLS: 'https://hooks.example.com/x' }, 60_000);
+    const prod = await runScript(
+      entry,
+      {
+        ...GOOD,
+        NODE_ENV: 'production',
+        KEYVAULT_CREDENTIAL: 'emulator',
+        ALERT_WEBHOOK_URLS: 'https://hooks.example.com/x',
+      },
+      60_000,
+    );
     t.equal(prod.code, 78, 'production with the emulator credential: exit code 78');
-    t.match(prod.stderr, /KEYVAULT_CREDENTIAL=emulator is a dev\/test setting/, 'production refusal: names the variable');
+    t.match(
+      prod.stderr,
+      /KEYVAULT_CREDENTIAL=emulator is a dev\/test setting/,
+      'production refusal: names the variable',
+    );
     t.equal(lines(prod.stderr).length, 1, 'production refusal: one line');
   });
 }

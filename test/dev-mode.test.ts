@@ -53,7 +53,9 @@ t.teardown(() => {
   if (killed.length) process.stderr.write(`dev-mode test: killed leftovers:\n${describe(killed)}\n`);
   rmSync(dataDir, { recursive: true, force: true });
   // As root the cluster lives outside the data dir, behind a symlink (devstack/postgres.ts); it is this test's own.
-  for (const dir of dirs) if (/^\/var\/tmp\/breakglass-pg-[0-9a-f]+\/data$/.test(dir)) rmSync(join(dir, '..'), { recursive: true, force: true });
+  for (const dir of dirs)
+    if (/^\/var\/tmp\/breakglass-pg-[0-9a-f]+\/data$/.test(dir))
+      rmSync(join(dir, '..'), { recursive: true, force: true });
 });
 
 function start(port: number, via: 'node' | 'npm' = 'node'): DevRun {
@@ -94,9 +96,17 @@ async function assertNothingLeft(t: Test, tree: Proc[], endpoints?: Endpoints): 
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const alive = stillAlive(tree);
-  t.same(alive.map((proc) => proc.pid), [], `no process of the run is still alive${alive.length ? `:\n${describe(alive)}` : ''}`);
+  t.same(
+    alive.map((proc) => proc.pid),
+    [],
+    `no process of the run is still alive${alive.length ? `:\n${describe(alive)}` : ''}`,
+  );
   const using = processesUsing(ownedDirs(dataDir));
-  t.same(using.map((proc) => proc.pid), [], `no process uses the data dir${using.length ? `:\n${describe(using)}` : ''}`);
+  t.same(
+    using.map((proc) => proc.pid),
+    [],
+    `no process uses the data dir${using.length ? `:\n${describe(using)}` : ''}`,
+  );
   for (const { what, host, port } of endpoints?.ports ?? []) {
     t.ok(await refusesConnections(host, port), `${what} port ${port} refuses connections`);
   }
@@ -151,7 +161,11 @@ void t.test('warm start reuses the data dir, and SIGTERM stops everything', asyn
   t.comment(/breakglass dev ready in ([\d.]+ s)/.exec(run.stdout)?.[0] ?? '');
   t.match(run.stdout, /migrations: up to date/, 'the migrations are already applied: the cluster was reused');
   t.equal(statSync(join(dataDir, 'temporal', 'temporal.sqlite')).ino, sqlite.ino, 'the same Temporal SQLite file');
-  t.equal(statSync(join(dataDir, 'postgres', 'PG_VERSION')).mtimeMs, cluster.mtimeMs, 'the same PostgreSQL cluster (not initialised again)');
+  t.equal(
+    statSync(join(dataDir, 'postgres', 'PG_VERSION')).mtimeMs,
+    cluster.mtimeMs,
+    'the same PostgreSQL cluster (not initialised again)',
+  );
   const tree = checkTree(t, run);
   await stopWith(t, run, 'SIGTERM');
   await assertNothingLeft(t, tree, endpoints);
@@ -172,7 +186,11 @@ void t.test('after a crash (SIGKILL), the next start stops what was left and com
   const endpoints = await waitReady(t, run, WARM_READY_MS);
   t.match(run.stdout, /stopping what an earlier run left running: /, 'it says it stopped the leftovers');
   const gone = stillAlive(orphans);
-  t.same(gone.map((proc) => proc.pid), [], `the crashed run's processes are gone${gone.length ? `:\n${describe(gone)}` : ''}`);
+  t.same(
+    gone.map((proc) => proc.pid),
+    [],
+    `the crashed run's processes are gone${gone.length ? `:\n${describe(gone)}` : ''}`,
+  );
   const tree = checkTree(t, run);
   await stopWith(t, run, 'ctrl-c');
   await assertNothingLeft(t, [...tree, ...crashedTree], endpoints);
@@ -180,7 +198,10 @@ void t.test('after a crash (SIGKILL), the next start stops what was left and com
 
 void t.test('a stale postmaster.pid naming a live, unrelated process does not stop the start', async (t) => {
   // After a machine crash the pid in postmaster.pid may belong to another program; here, this test.
-  writeFileSync(join(dataDir, 'postgres', 'postmaster.pid'), `${process.pid}\n${dataDir}\n0\n1\n/tmp\n127.0.0.1\n0 0\nready\n`);
+  writeFileSync(
+    join(dataDir, 'postgres', 'postmaster.pid'),
+    `${process.pid}\n${dataDir}\n0\n1\n/tmp\n127.0.0.1\n0 0\nready\n`,
+  );
   const run = start(await freePort());
   const endpoints = await waitReady(t, run, WARM_READY_MS);
   const tree = checkTree(t, run);
@@ -194,7 +215,10 @@ void t.test('npm run dev: a SIGTERM to npm alone still stops everything', async 
   const endpoints = await waitReady(t, run, WARM_READY_MS);
   const tree = processTree(run.pid);
   seen.push(...tree);
-  t.ok(tree.some((proc) => proc.argv.some((arg) => arg.endsWith('scripts/dev.ts'))), 'dev mode runs under npm');
+  t.ok(
+    tree.some((proc) => proc.argv.some((arg) => arg.endsWith('scripts/dev.ts'))),
+    'dev mode runs under npm',
+  );
   run.signal('SIGTERM');
   await run.waitForExit(STOP_MS);
   const deadline = Date.now() + STOP_MS;
@@ -227,7 +251,11 @@ void t.test('a taken API port is a clear error, and nothing is left running', as
     seen.push(...processTree(run.pid));
     t.ok(exit, 'dev mode gives up promptly');
     t.not(exit?.code, 0, `a non-zero exit code (${exit?.code})`);
-    t.match(run.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`), 'the message names the port and says it is in use');
+    t.match(
+      run.stderr,
+      new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`),
+      'the message names the port and says it is in use',
+    );
     t.match(run.stderr, /set PORT/, 'and what to do about it');
     t.notMatch(run.stdout, /breakglass dev ready/, 'it never says ready');
     await assertNothingLeft(t, seen);

@@ -60,19 +60,22 @@ function environmentOf(name: string): Record<string, string> {
 const INTERPOLATION = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
 
 function interpolate(value: string, vars: Record<string, string>): string {
-  return value.replace(INTERPOLATION, (match, braced?: string, colon?: string, operator?: string, argument?: string, bare?: string) => {
-    if (match === '$$') return '$';
-    const name = (braced ?? bare)!;
-    const set = vars[name];
-    const usable = colon ? set !== undefined && set !== '' : set !== undefined;
-    if (operator === '-') return usable ? set! : argument!;
-    if (operator === '?') {
-      if (!usable) throw new Error(`${name} is required: ${argument}`);
-      return set!;
-    }
-    if (operator === '+') return usable ? argument! : '';
-    return set ?? '';
-  });
+  return value.replace(
+    INTERPOLATION,
+    (match, braced?: string, colon?: string, operator?: string, argument?: string, bare?: string) => {
+      if (match === '$$') return '$';
+      const name = (braced ?? bare)!;
+      const set = vars[name];
+      const usable = colon ? set !== undefined && set !== '' : set !== undefined;
+      if (operator === '-') return usable ? set! : argument!;
+      if (operator === '?') {
+        if (!usable) throw new Error(`${name} is required: ${argument}`);
+        return set!;
+      }
+      if (operator === '+') return usable ? argument! : '';
+      return set ?? '';
+    },
+  );
 }
 
 /** `${NAME:?message}`: a value that must come from the user's environment and has no fallback. */
@@ -114,7 +117,9 @@ void t.test('every service of the stack is defined', async (t) => {
   // The project's own emulator (answers a disabled secret with 403 SecretDisabled, as Key Vault does), not Lowkey Vault (404).
   const keyvaultBuild = services.keyvault?.build;
   t.same(
-    typeof keyvaultBuild === 'object' ? { context: keyvaultBuild.context, dockerfile: keyvaultBuild.dockerfile ?? 'Dockerfile' } : keyvaultBuild,
+    typeof keyvaultBuild === 'object'
+      ? { context: keyvaultBuild.context, dockerfile: keyvaultBuild.dockerfile ?? 'Dockerfile' }
+      : keyvaultBuild,
     { context: 'devstack/keyvault-emulator', dockerfile: 'Dockerfile' },
     'keyvault builds the project emulator image',
   );
@@ -125,7 +130,10 @@ void t.test('every service of the stack is defined', async (t) => {
   t.equal(flagOf('keyvault', '--port'), '8443', 'the emulator listens on 8443');
   t.equal(flagOf('keyvault', '--host'), '0.0.0.0', 'on all interfaces inside its container');
   t.notOk(commandOf('keyvault').includes('--faults'), 'the test-only fault switch stays off');
-  t.ok((services.keyvault?.volumes ?? []).some((volume) => volume.split(':')[1] === flagOf('keyvault', '--data-dir')), 'its data directory is a volume (secrets survive a restart)');
+  t.ok(
+    (services.keyvault?.volumes ?? []).some((volume) => volume.split(':')[1] === flagOf('keyvault', '--data-dir')),
+    'its data directory is a volume (secrets survive a restart)',
+  );
 });
 
 void t.test('api and worker are one image built from the Dockerfile', async (t) => {
@@ -152,12 +160,20 @@ void t.test('api and worker environment follows the configuration schema', async
     for (const key of REQUIRED_KEYS) {
       t.ok(key in environment && environment[key] !== '', `${name}: required ${key} is provided`);
     }
-    t.equal(environment.NODE_ENV, 'development', `${name}: NODE_ENV=development (emulator settings are refused in production)`);
+    t.equal(
+      environment.NODE_ENV,
+      'development',
+      `${name}: NODE_ENV=development (emulator settings are refused in production)`,
+    );
     t.equal(environment.HOST, '0.0.0.0', `${name}: listens on all interfaces inside the container`);
     t.equal(environment.KEYVAULT_CREDENTIAL, 'emulator', `${name}: emulator credential`);
     t.equal(environment.KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION, 'true', `${name}: emulator challenge`);
     for (const key of ['AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL']) {
-      t.equal(REQUIRED_INTERPOLATION.exec(environment[key] ?? '')?.[1], key, `${name}: ${key} comes from the user's environment, required`);
+      t.equal(
+        REQUIRED_INTERPOLATION.exec(environment[key] ?? '')?.[1],
+        key,
+        `${name}: ${key} comes from the user's environment, required`,
+      );
     }
   }
   t.same(environmentOf('api'), environmentOf('worker'), 'api and worker get the same configuration');
@@ -171,8 +187,14 @@ void t.test('the interpolated environment is a valid development configuration',
       config = parseConfig(env);
     }, `${name}: parseConfig accepts it`);
     t.equal(config?.NODE_ENV, 'development', `${name}: development`);
-    t.throws(() => parseConfig({ ...env, NODE_ENV: 'production' }), `${name}: the same settings are refused as production`);
-    t.throws(() => interpolate(environmentOf(name).AUTH_ISSUER ?? '', {}), `${name}: compose stops when AUTH_ISSUER is unset`);
+    t.throws(
+      () => parseConfig({ ...env, NODE_ENV: 'production' }),
+      `${name}: the same settings are refused as production`,
+    );
+    t.throws(
+      () => interpolate(environmentOf(name).AUTH_ISSUER ?? '', {}),
+      `${name}: compose stops when AUTH_ISSUER is unset`,
+    );
   }
 });
 
@@ -195,20 +217,41 @@ void t.test('configuration points at the services of the stack', async (t) => {
   const vaultHost = new URL(env.KEYVAULT_URL!).hostname;
   const networks = services.keyvault?.networks;
   const aliases = networks && !Array.isArray(networks) ? (networks.default?.aliases ?? []) : [];
-  t.ok(vaultHost === 'keyvault' || aliases.includes(vaultHost), `KEYVAULT_URL host ${vaultHost} resolves to the keyvault service`);
+  t.ok(
+    vaultHost === 'keyvault' || aliases.includes(vaultHost),
+    `KEYVAULT_URL host ${vaultHost} resolves to the keyvault service`,
+  );
   // The certificate the emulator makes for the names in its command: Node must accept it for that host.
   const tlsDir = mkdtempSync(join(tmpdir(), 'compose-tls-'));
   t.teardown(() => rmSync(tlsDir, { recursive: true, force: true }));
-  const cert = new X509Certificate(ensureTls(tlsDir, tlsNames((flagOf('keyvault', '--tls-names') ?? '').split(','))).cert);
-  const identityError = checkServerIdentity(vaultHost, { subject: { CN: 'localhost' }, subjectaltname: cert.subjectAltName } as PeerCertificate);
-  t.equal(identityError, undefined, `Node accepts ${vaultHost} for the emulator's certificate (${cert.subjectAltName})`);
-  t.equal(checkServerIdentity('localhost', { subject: { CN: 'localhost' }, subjectaltname: cert.subjectAltName } as PeerCertificate), undefined, 'and localhost, for a client on the host');
+  const cert = new X509Certificate(
+    ensureTls(tlsDir, tlsNames((flagOf('keyvault', '--tls-names') ?? '').split(','))).cert,
+  );
+  const identityError = checkServerIdentity(vaultHost, {
+    subject: { CN: 'localhost' },
+    subjectaltname: cert.subjectAltName,
+  } as PeerCertificate);
+  t.equal(
+    identityError,
+    undefined,
+    `Node accepts ${vaultHost} for the emulator's certificate (${cert.subjectAltName})`,
+  );
+  t.equal(
+    checkServerIdentity('localhost', {
+      subject: { CN: 'localhost' },
+      subjectaltname: cert.subjectAltName,
+    } as PeerCertificate),
+    undefined,
+    'and localhost, for a client on the host',
+  );
 
   const caPath = env.KEYVAULT_CA_CERT!;
   t.ok(caPath, 'KEYVAULT_CA_CERT is set so the emulator certificate is trusted');
   const caDir = caPath.slice(0, caPath.lastIndexOf('/'));
   const producer = Object.keys(services).find(
-    (name) => !(APP_SERVICES as readonly string[]).includes(name) && [...Object.values(environmentOf(name)), ...commandOf(name)].includes(caPath),
+    (name) =>
+      !(APP_SERVICES as readonly string[]).includes(name) &&
+      [...Object.values(environmentOf(name)), ...commandOf(name)].includes(caPath),
   );
   t.equal(producer, 'keyvault', 'the emulator publishes its CA certificate (--ca-out) where KEYVAULT_CA_CERT points');
   t.ok(producer, 'a service writes the certificate KEYVAULT_CA_CERT names');
@@ -243,7 +286,11 @@ void t.test('health checks and start order', async (t) => {
         t.equal(condition, 'service_healthy', `${name} -> ${target}: waits until healthy`);
       } else {
         // A setup job that runs once and exits: waiting for "healthy" would never end.
-        t.equal(condition, 'service_completed_successfully', `${name} -> ${target}: waits for the setup job to succeed`);
+        t.equal(
+          condition,
+          'service_completed_successfully',
+          `${name} -> ${target}: waits for the setup job to succeed`,
+        );
         t.equal(dependency?.restart, 'no', `${name} -> ${target}: is a one-shot job`);
       }
     }
@@ -266,13 +313,21 @@ void t.test('no secret is baked into the compose file', async (t) => {
       // Credentials inside URLs (postgres://user:password@host): the password is one interpolation or a literal.
       const userinfo = /^[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:(\$\{[^}]*\}|[^@\s]*)@/i.exec(value);
       if (userinfo) {
-        t.match(userinfo[1], REQUIRED_INTERPOLATION, `${name}: ${key} takes its password from a required interpolation`);
+        t.match(
+          userinfo[1],
+          REQUIRED_INTERPOLATION,
+          `${name}: ${key} takes its password from a required interpolation`,
+        );
       }
     }
   }
   for (const [name, config] of Object.entries(compose.configs ?? {})) {
     for (const statement of (config.content ?? '').match(/\bPASSWORD[ \t]+\S+/g) ?? []) {
-      t.match(statement, /^PASSWORD\s+:'[a-z_]+'/, `config ${name}: passwords are psql variables read from the environment`);
+      t.match(
+        statement,
+        /^PASSWORD\s+:'[a-z_]+'/,
+        `config ${name}: passwords are psql variables read from the environment`,
+      );
     }
   }
   for (const [name, service] of Object.entries(services)) {
@@ -298,7 +353,10 @@ void t.test('Dockerfile', async (t) => {
   t.match(runs, /npm ci\b[^\n]*--omit=dev/, 'installs production dependencies with npm ci --omit=dev');
   t.notMatch(runs, /--ignore-scripts|--dangerously-allow-all-scripts/, 'npm ci honours allowScripts');
 
-  t.ok(of('EXPOSE').some((arg) => arg.split(/\s+/).includes('3000')), 'EXPOSE 3000');
+  t.ok(
+    of('EXPOSE').some((arg) => arg.split(/\s+/).includes('3000')),
+    'EXPOSE 3000',
+  );
   t.match(of('CMD').at(-1), /src\/server\.ts/, 'the default command runs the API');
 
   for (const args of [...of('COPY'), ...of('ADD')]) {

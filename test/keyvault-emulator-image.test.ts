@@ -22,26 +22,50 @@ const scratch = mkdtempSync(join(tmpdir(), 'kv-image-'));
 t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
 
 void t.test('the Dockerfile: node base, pinned esbuild, openssl, non-root, node runs the bundle', async (t) => {
-  const rootNode = dockerfileInstructions(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).find((e) => e.instruction === 'ARG' && e.args.startsWith('NODE_IMAGE='));
-  t.equal(of('ARG').find((arg) => arg.startsWith('NODE_IMAGE=')), rootNode?.args, 'the same Node image as the product');
+  const rootNode = dockerfileInstructions(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).find(
+    (e) => e.instruction === 'ARG' && e.args.startsWith('NODE_IMAGE='),
+  );
+  t.equal(
+    of('ARG').find((arg) => arg.startsWith('NODE_IMAGE=')),
+    rootNode?.args,
+    'the same Node image as the product',
+  );
   t.ok(of('FROM').length >= 2, 'multi-stage: the build tools stay out of the image');
-  const esbuildPin = of('ARG').find((arg) => arg.startsWith('ESBUILD_VERSION='))?.split('=')[1];
-  t.equal(esbuildPin, JSON.parse(readFileSync(join(ROOT, 'node_modules/esbuild/package.json'), 'utf8')).version, 'esbuild pinned to the locked version');
-  t.match(of('RUN').join('\n'), /apt-get install[^\n]*\bopenssl\b/, 'installs the openssl CLI the emulator makes its certificates with');
+  const esbuildPin = of('ARG')
+    .find((arg) => arg.startsWith('ESBUILD_VERSION='))
+    ?.split('=')[1];
+  t.equal(
+    esbuildPin,
+    JSON.parse(readFileSync(join(ROOT, 'node_modules/esbuild/package.json'), 'utf8')).version,
+    'esbuild pinned to the locked version',
+  );
+  t.match(
+    of('RUN').join('\n'),
+    /apt-get install[^\n]*\bopenssl\b/,
+    'installs the openssl CLI the emulator makes its certificates with',
+  );
   t.notMatch(of('USER').at(-1), /^(root|0)(:|$)/, 'runs as a non-root user');
   t.same(JSON.parse(of('ENTRYPOINT').at(-1) ?? '[]'), ['node', '/app/keyvault-emulator.js'], 'node runs the bundle');
-  t.ok(of('EXPOSE').some((arg) => arg.split(/\s+/).includes('8443')), 'EXPOSE 8443');
+  t.ok(
+    of('EXPOSE').some((arg) => arg.split(/\s+/).includes('8443')),
+    'EXPOSE 8443',
+  );
 });
 
 void t.test('the bundle built as the Dockerfile builds it serves the Compose configuration', async (t) => {
   const build = of('RUN').find((args) => /^esbuild main\.ts\b/.test(args));
   t.ok(build, 'the Dockerfile bundles main.ts with esbuild');
   const bundle = join(scratch, 'keyvault-emulator.js');
-  const args = build!.split(/\s+/).slice(1).map((arg) => (arg.startsWith('--outfile=') ? `--outfile=${bundle}` : arg));
+  const args = build!
+    .split(/\s+/)
+    .slice(1)
+    .map((arg) => (arg.startsWith('--outfile=') ? `--outfile=${bundle}` : arg));
   execFileSync(join(ROOT, 'node_modules/.bin/esbuild'), args, { cwd: CONTEXT, stdio: 'ignore' });
 
   // The Compose command, with this machine's paths and a free port.
-  const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { command: string[] }> };
+  const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+    services: Record<string, { command: string[] }>;
+  };
   const caOut = join(scratch, 'ca', 'keyvault-emulator-ca.crt');
   const command = compose.services.keyvault!.command.map((arg, i, all) => {
     if (all[i - 1] === '--port') return '0';

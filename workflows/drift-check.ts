@@ -7,7 +7,13 @@ import { ALERT_TYPES, SYSTEM_ACTOR } from '../src/domain/lifecycle';
 // to fail raises account.drift once (the activity compares with the stored result).
 const { runDriftChecks } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['GraphUnavailable'] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '20 seconds',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: ['GraphUnavailable'],
+  },
 });
 
 const { listAlertSinks, checkDrills } = proxyActivities<Activities>({
@@ -34,7 +40,21 @@ export async function driftCheck(input: DriftCheckInput): Promise<DriftAccountRe
     const at = new Date().toISOString();
     const summary = `${drill.upn}: no successful drill ${drill.lastSuccessfulAt ? `since ${drill.lastSuccessfulAt}` : 'yet'} (interval ${drill.interval}); run a drill (scenario drill) to prove the account works`;
     for (const sinkId of sinkIds) {
-      alerts.push(deliverAlert({ sinkId, alert: { eventId: `drill-overdue:${drill.accountId}:${at}`, type: 'drill.overdue', severity: ALERT_TYPES['drill.overdue'], requestId: '', accountId: drill.accountId, actor: SYSTEM_ACTOR, at, summary } }));
+      alerts.push(
+        deliverAlert({
+          sinkId,
+          alert: {
+            eventId: `drill-overdue:${drill.accountId}:${at}`,
+            type: 'drill.overdue',
+            severity: ALERT_TYPES['drill.overdue'],
+            requestId: '',
+            accountId: drill.accountId,
+            actor: SYSTEM_ACTOR,
+            at,
+            summary,
+          },
+        }),
+      );
     }
   }
   await Promise.all(alerts.splice(0));
@@ -47,7 +67,16 @@ export async function driftCheck(input: DriftCheckInput): Promise<DriftAccountRe
         alerts.push(
           deliverAlert({
             sinkId,
-            alert: { eventId: `drift:${result.accountId}:${name}:${result.checkedAt}`, type: 'account.drift', severity: ALERT_TYPES['account.drift'], requestId: '', accountId: result.accountId, actor: SYSTEM_ACTOR, at: result.checkedAt, summary },
+            alert: {
+              eventId: `drift:${result.accountId}:${name}:${result.checkedAt}`,
+              type: 'account.drift',
+              severity: ALERT_TYPES['account.drift'],
+              requestId: '',
+              accountId: result.accountId,
+              actor: SYSTEM_ACTOR,
+              at: result.checkedAt,
+              summary,
+            },
           }),
         );
       }

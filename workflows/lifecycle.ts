@@ -24,7 +24,15 @@ import {
 } from '../src/domain/messages';
 import { initialView } from '../src/domain/initial-view';
 import type { BreakglassInput, RequestView, ResumeState } from '../src/domain/request';
-import { approvalsReached, mayCancel, mayClose, mayDecide, mayReveal, mayReview, type Refusal } from '../src/domain/rules';
+import {
+  approvalsReached,
+  mayCancel,
+  mayClose,
+  mayDecide,
+  mayReveal,
+  mayReview,
+  type Refusal,
+} from '../src/domain/rules';
 import { createRecorder } from './recorder';
 
 // Key Vault calls take milliseconds: short timeouts, so a worker that dies mid-call delays the
@@ -38,7 +46,12 @@ const { unsealSecret } = proxyLocalActivities<Activities>({
 // alert, then it tries again (see reseal): it never stops trying.
 const { sealSecret } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '5 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 3 },
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '2 seconds',
+    maximumAttempts: 3,
+  },
 });
 
 const RESEAL_PAUSE_MS = [2_000, 5_000, 15_000, 30_000, 60_000];
@@ -63,7 +76,10 @@ function refuse(refusal: Refusal | null): void {
  */
 export async function breakglassLifecycle(input: BreakglassInput): Promise<RequestView> {
   const view: RequestView = input.resume?.view ?? initialView(input);
-  const recorder = createRecorder(view, { sinkIds: input.resume?.sinkIds ?? null, undeliveredAlerts: input.resume?.undeliveredAlerts ?? [] });
+  const recorder = createRecorder(view, {
+    sinkIds: input.resume?.sinkIds ?? null,
+    undeliveredAlerts: input.resume?.undeliveredAlerts ?? [],
+  });
   const { emit } = recorder;
   const historyLimit = input.limits?.historyEvents ?? DEFAULT_HISTORY_LIMIT;
 
@@ -79,7 +95,8 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
 
   setHandler(creationUpdate, async () => {
     await condition(() => creation !== 'pending');
-    if (creation === 'refused') throw ApplicationFailure.create({ type: FAILURE.accountBusy, message: refusedBecause, nonRetryable: true });
+    if (creation === 'refused')
+      throw ApplicationFailure.create({ type: FAILURE.accountBusy, message: refusedBecause, nonRetryable: true });
     return view;
   });
 
@@ -89,14 +106,24 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
       view.approvals.push({ approver: actor, decision, comment, at: iso(Date.now()) });
       if (decision === 'deny') {
         view.status = 'denied';
-        await emit('request.denied', actor, { comment }, { type: 'request.denied', summary: `${actor} denied the request` });
+        await emit(
+          'request.denied',
+          actor,
+          { comment },
+          { type: 'request.denied', summary: `${actor} denied the request` },
+        );
         return view;
       }
       const count = view.approvals.filter((approval) => approval.decision === 'approve').length;
-      await emit('request.approved', actor, { comment, approvals: count, required: view.requiredApprovals }, {
-        type: 'request.approved',
-        summary: `${actor} approved (${count} of ${view.requiredApprovals})`,
-      });
+      await emit(
+        'request.approved',
+        actor,
+        { comment, approvals: count, required: view.requiredApprovals },
+        {
+          type: 'request.approved',
+          summary: `${actor} approved (${count} of ${view.requiredApprovals})`,
+        },
+      );
       if (approvalsReached(view)) await settle(() => view.status !== 'pending_approval');
       return view;
     },
@@ -109,7 +136,12 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
       view.status = 'cancelled';
       view.cancelledBy = actor;
       view.cancelReason = reason;
-      await emit('request.cancelled', actor, { reason }, { type: 'request.cancelled', summary: `${actor} cancelled the request` });
+      await emit(
+        'request.cancelled',
+        actor,
+        { reason },
+        { type: 'request.cancelled', summary: `${actor} cancelled the request` },
+      );
       return view;
     },
     { validator: ({ actor, isAdmin }) => refuse(mayCancel(view, { id: actor, isAdmin })) },
@@ -119,10 +151,15 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
     authorizeRevealUpdate,
     async ({ actor }) => {
       view.revealCount += 1;
-      await emit('credential.revealed', actor, { reveal: view.revealCount }, {
-        type: 'credential.revealed',
-        summary: `${actor} revealed the credential (reveal ${view.revealCount})`,
-      });
+      await emit(
+        'credential.revealed',
+        actor,
+        { reveal: view.revealCount },
+        {
+          type: 'credential.revealed',
+          summary: `${actor} revealed the credential (reveal ${view.revealCount})`,
+        },
+      );
       return { secretName: input.secretName, releaseExpiresAt: view.releaseExpiresAt! };
     },
     { validator: ({ actor }) => refuse(mayReveal(view, { id: actor, isAdmin: false }, Date.now())) },
@@ -171,10 +208,15 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
   // --- pending_approval ---
   async function create(): Promise<boolean> {
     try {
-      await emit('request.created', input.requester, { scenario: input.scenario, incidentRef: input.incidentRef, policy: input.policy }, {
-        type: 'request.created',
-        summary: `${input.requester} requested break-glass access (${input.scenario})`,
-      });
+      await emit(
+        'request.created',
+        input.requester,
+        { scenario: input.scenario, incidentRef: input.incidentRef, policy: input.policy },
+        {
+          type: 'request.created',
+          summary: `${input.requester} requested break-glass access (${input.scenario})`,
+        },
+      );
     } catch (error) {
       const cause = error instanceof ActivityFailure ? error.cause : error;
       if (!(cause instanceof ApplicationFailure && cause.type === FAILURE.accountBusy)) throw error;
@@ -195,7 +237,12 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
     if (view.status === 'denied' || view.status === 'cancelled') return 'ended';
     if (!decided) {
       view.status = 'expired';
-      await emit('request.expired', SYSTEM_ACTOR, {}, { type: 'request.expired', summary: 'no decision before the approval timeout' });
+      await emit(
+        'request.expired',
+        SYSTEM_ACTOR,
+        {},
+        { type: 'request.expired', summary: 'no decision before the approval timeout' },
+      );
       return 'ended';
     }
     // Nothing happens to the secret until the approvals that authorise it are in the trail.
@@ -210,10 +257,15 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
     view.status = 'released';
     view.releasedAt = iso(releasedMs);
     view.releaseExpiresAt = iso(releasedMs + durationToMs(input.policy.releaseWindow));
-    await emit('credential.released', SYSTEM_ACTOR, { releaseExpiresAt: view.releaseExpiresAt, versions: unsealed.changedVersions }, {
-      type: 'credential.released',
-      summary: `credential of ${input.accountId} released until ${view.releaseExpiresAt}`,
-    });
+    await emit(
+      'credential.released',
+      SYSTEM_ACTOR,
+      { releaseExpiresAt: view.releaseExpiresAt, versions: unsealed.changedVersions },
+      {
+        type: 'credential.released',
+        summary: `credential of ${input.accountId} released until ${view.releaseExpiresAt}`,
+      },
+    );
   }
 
   /** Holds the release until the requester closes it or the window ends; says who closed it. */
@@ -252,10 +304,17 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
     view.closedBy = closer.actor;
     view.closeSummary = closer.summary;
     view.reviewDueAt = iso(closedMs + durationToMs(input.policy.reviewDue));
-    await emit('session.closed', closer.actor, { detail: closer.summary, byWindowEnd: closer.byWindowEnd }, {
-      type: 'session.closed',
-      summary: closer.byWindowEnd ? 'release window ended; credential re-sealed' : `${closer.actor} closed the session`,
-    });
+    await emit(
+      'session.closed',
+      closer.actor,
+      { detail: closer.summary, byWindowEnd: closer.byWindowEnd },
+      {
+        type: 'session.closed',
+        summary: closer.byWindowEnd
+          ? 'release window ended; credential re-sealed'
+          : `${closer.actor} closed the session`,
+      },
+    );
   }
 
   async function awaitReview(closer: ResumeState['closer'], remindersSoFar: number): Promise<void> {
@@ -266,7 +325,12 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
       return;
     }
     for (let reminder = remindersSoFar + 1; ; reminder += 1) {
-      await emit('review.overdue', SYSTEM_ACTOR, { reminder }, { type: 'review.overdue', summary: `post-use review of ${view.id} is overdue (reminder ${reminder})` });
+      await emit(
+        'review.overdue',
+        SYSTEM_ACTOR,
+        { reminder },
+        { type: 'review.overdue', summary: `post-use review of ${view.id} is overdue (reminder ${reminder})` },
+      );
       if (await condition(() => reviewed, durationToMs(input.policy.reviewReminder))) return;
       await continueIfLong({ phase: 'review_overdue', closer, resealFailures: 0, reminder });
     }
@@ -276,10 +340,15 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
   async function complete(): Promise<void> {
     view.status = 'completed';
     const review = view.review!;
-    await emit('review.completed', review.reviewer, { ...review, detail: review.findings }, {
-      type: 'review.completed',
-      summary: `${review.reviewer} completed the post-use review`,
-    });
+    await emit(
+      'review.completed',
+      review.reviewer,
+      { ...review, detail: review.findings },
+      {
+        type: 'review.completed',
+        summary: `${review.reviewer} completed the post-use review`,
+      },
+    );
   }
 
   const resume = input.resume;

@@ -8,7 +8,12 @@ import type { RequestView } from '../src/domain/request';
 // until they succeed. A busy account is an answer, not a failure to retry.
 const { recordEvent, listAlertSinks } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', nonRetryableErrorTypes: [FAILURE.accountBusy] },
+  retry: {
+    initialInterval: '200 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    nonRetryableErrorTypes: [FAILURE.accountBusy],
+  },
 });
 
 // Alerts run beside the lifecycle, retried quickly and forever: a sink that is down only delays them.
@@ -30,7 +35,10 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * only once recorded is it alerted. So the trail follows causality even when a write is retried,
  * and no alert announces an event the trail does not hold.
  */
-export function createRecorder(view: RequestView, carried: { sinkIds: string[] | null; undeliveredAlerts: DeliverAlertInput[] }) {
+export function createRecorder(
+  view: RequestView,
+  carried: { sinkIds: string[] | null; undeliveredAlerts: DeliverAlertInput[] },
+) {
   let chain: Promise<void> = Promise.resolve();
   let queued = 0;
   let halted = false;
@@ -52,7 +60,19 @@ export function createRecorder(view: RequestView, carried: { sinkIds: string[] |
   /** Sends an alert to every sink; used directly only for alerts that record nothing (a failing re-seal). */
   async function alert(eventId: string, at: string, actor: string, spec: AlertSpec): Promise<void> {
     for (const sinkId of await sinks()) {
-      deliver({ sinkId, alert: { eventId, type: spec.type, severity: ALERT_TYPES[spec.type], requestId: view.id, accountId: view.accountId, actor, at, summary: spec.summary } });
+      deliver({
+        sinkId,
+        alert: {
+          eventId,
+          type: spec.type,
+          severity: ALERT_TYPES[spec.type],
+          requestId: view.id,
+          accountId: view.accountId,
+          actor,
+          at,
+          summary: spec.summary,
+        },
+      });
     }
   }
 
@@ -60,7 +80,12 @@ export function createRecorder(view: RequestView, carried: { sinkIds: string[] |
   function emit(action: string, actor: string, details: Record<string, unknown>, spec?: AlertSpec): Promise<void> {
     const at = iso(Date.now());
     view.version += 1;
-    view.timeline.push({ at, action, actor, ...(typeof details.detail === 'string' ? { detail: details.detail } : {}) });
+    view.timeline.push({
+      at,
+      action,
+      actor,
+      ...(typeof details.detail === 'string' ? { detail: details.detail } : {}),
+    });
     const eventId = `${view.id}:${view.version}`;
     const snapshot = JSON.parse(JSON.stringify(view)) as RequestView;
     queued += 1;
@@ -68,7 +93,16 @@ export function createRecorder(view: RequestView, carried: { sinkIds: string[] |
       .then(async () => {
         // A refused creation leaves nothing behind: nothing after it is written either.
         if (halted) throw new Error(`not recorded: an earlier event of ${view.id} was refused`);
-        await recordEvent({ eventId, at, actor, action, requestId: view.id, accountId: view.accountId, details, view: snapshot });
+        await recordEvent({
+          eventId,
+          at,
+          actor,
+          action,
+          requestId: view.id,
+          accountId: view.accountId,
+          details,
+          view: snapshot,
+        });
         if (spec) await alert(eventId, at, actor, spec);
       })
       .catch((error: unknown) => {

@@ -36,7 +36,21 @@ export async function unexplainedSignIn(input: CaseInput): Promise<CaseView> {
   let sinkIds: string[] = [];
   const alert = (eventId: string, type: AlertType, actor: string, summary: string) => {
     for (const sinkId of sinkIds) {
-      alerts.push(deliverAlert({ sinkId, alert: { eventId, type, severity: ALERT_TYPES[type], requestId: input.caseId, accountId: input.accountId, actor, at: iso(Date.now()), summary } }));
+      alerts.push(
+        deliverAlert({
+          sinkId,
+          alert: {
+            eventId,
+            type,
+            severity: ALERT_TYPES[type],
+            requestId: input.caseId,
+            accountId: input.accountId,
+            actor,
+            at: iso(Date.now()),
+            summary,
+          },
+        }),
+      );
     }
   };
 
@@ -56,26 +70,55 @@ export async function unexplainedSignIn(input: CaseInput): Promise<CaseView> {
     {
       validator: ({ actor, explanation }) => {
         const refusal = mayCloseCase(view, input.reviewers, actor, explanation);
-        if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.reason, nonRetryable: true });
+        if (refusal)
+          throw ApplicationFailure.create({ type: refusal.type, message: refusal.reason, nonRetryable: true });
       },
     },
   );
 
   sinkIds = await listAlertSinks();
-  await recordCaseEvent({ view: { ...view, status: 'open', closedAt: null, closedBy: null, explanation: null }, action: 'case.opened', actor: SYSTEM_ACTOR, eventId: `${input.caseId}:opened`, details: { signedInAt: input.signedInAt, summary: input.summary } });
+  await recordCaseEvent({
+    view: { ...view, status: 'open', closedAt: null, closedBy: null, explanation: null },
+    action: 'case.opened',
+    actor: SYSTEM_ACTOR,
+    eventId: `${input.caseId}:opened`,
+    details: { signedInAt: input.signedInAt, summary: input.summary },
+  });
   opened = true;
-  alert(`${input.caseId}:opened`, 'signin.unexpected', SYSTEM_ACTOR, `${input.summary}, outside every release window; case ${input.caseId} needs a reviewer's explanation`);
+  alert(
+    `${input.caseId}:opened`,
+    'signin.unexpected',
+    SYSTEM_ACTOR,
+    `${input.summary}, outside every release window; case ${input.caseId} needs a reviewer's explanation`,
+  );
 
   const closed = () => view.status === 'closed';
   if (!(await condition(closed, durationToMs(input.reviewDue)))) {
     do {
       view.reminders += 1;
-      await recordCaseEvent({ view, action: 'case.overdue', actor: SYSTEM_ACTOR, eventId: `${input.caseId}:overdue:${view.reminders}`, details: { reminder: view.reminders } });
-      alert(`${input.caseId}:overdue:${view.reminders}`, 'review.overdue', SYSTEM_ACTOR, `unexplained sign-in case ${input.caseId} is overdue (reminder ${view.reminders})`);
+      await recordCaseEvent({
+        view,
+        action: 'case.overdue',
+        actor: SYSTEM_ACTOR,
+        eventId: `${input.caseId}:overdue:${view.reminders}`,
+        details: { reminder: view.reminders },
+      });
+      alert(
+        `${input.caseId}:overdue:${view.reminders}`,
+        'review.overdue',
+        SYSTEM_ACTOR,
+        `unexplained sign-in case ${input.caseId} is overdue (reminder ${view.reminders})`,
+      );
     } while (!(await condition(closed, durationToMs(input.reviewReminder))));
   }
 
-  await recordCaseEvent({ view, action: 'case.closed', actor: view.closedBy!, eventId: `${input.caseId}:closed`, details: { explanation: view.explanation } });
+  await recordCaseEvent({
+    view,
+    action: 'case.closed',
+    actor: view.closedBy!,
+    eventId: `${input.caseId}:closed`,
+    details: { explanation: view.explanation },
+  });
   closeRecorded = true;
   await condition(allHandlersFinished);
   await Promise.all(alerts);

@@ -1,5 +1,11 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, WorkflowIdReusePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import {
+  ParentClosePolicy,
+  WorkflowIdReusePolicy,
+  proxyActivities,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { SigninPollResult, SigninWatchSettings } from '../activities/watch-types';
 import { ALERT_TYPES, SYSTEM_ACTOR, type AlertType } from '../src/domain/lifecycle';
@@ -22,20 +28,33 @@ const { deliverAlert } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
-export async function signinWatch(settings: SigninWatchSettings): Promise<Omit<SigninPollResult, 'pending'> & { handled: number }> {
+export async function signinWatch(
+  settings: SigninWatchSettings,
+): Promise<Omit<SigninPollResult, 'pending'> & { handled: number }> {
   const sinkIds = await listAlertSinks();
   const run = await pollSignIns(settings);
   const at = new Date().toISOString();
   const alerts: Promise<void>[] = [];
   const alert = (eventId: string, type: AlertType, requestId: string, accountId: string, summary: string) => {
     for (const sinkId of sinkIds) {
-      alerts.push(deliverAlert({ sinkId, alert: { eventId, type, severity: ALERT_TYPES[type], requestId, accountId, actor: SYSTEM_ACTOR, at, summary } }));
+      alerts.push(
+        deliverAlert({
+          sinkId,
+          alert: { eventId, type, severity: ALERT_TYPES[type], requestId, accountId, actor: SYSTEM_ACTOR, at, summary },
+        }),
+      );
     }
   };
 
   for (const signIn of run.pending) {
     if (signIn.requestId) {
-      alert(`signin:${signIn.signInId}`, 'signin.observed', signIn.requestId, signIn.accountId, `${signIn.summary} (inside the release window of ${signIn.requestId})`);
+      alert(
+        `signin:${signIn.signInId}`,
+        'signin.observed',
+        signIn.requestId,
+        signIn.accountId,
+        `${signIn.summary} (inside the release window of ${signIn.requestId})`,
+      );
     } else if (signIn.case) {
       // The case raises the critical alert itself; its workflow id makes it one case per sign-in.
       try {
@@ -49,16 +68,34 @@ export async function signinWatch(settings: SigninWatchSettings): Promise<Omit<S
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       }
     } else {
-      alert(`signin:${signIn.signInId}`, 'signin.unexpected', '', signIn.accountId, `${signIn.summary}, outside every release window: somebody is trying to use the account`);
+      alert(
+        `signin:${signIn.signInId}`,
+        'signin.unexpected',
+        '',
+        signIn.accountId,
+        `${signIn.summary}, outside every release window: somebody is trying to use the account`,
+      );
     }
   }
 
   const runId = workflowInfo().workflowId;
   if (run.transition === 'degraded') {
-    alert(`${runId}:degraded`, 'monitoring.degraded', '', '', `the sign-in watch has not reached Microsoft Graph for ${run.failures} runs (${run.error ?? 'unknown error'}); break-glass sign-ins are not being watched`);
+    alert(
+      `${runId}:degraded`,
+      'monitoring.degraded',
+      '',
+      '',
+      `the sign-in watch has not reached Microsoft Graph for ${run.failures} runs (${run.error ?? 'unknown error'}); break-glass sign-ins are not being watched`,
+    );
   }
   if (run.transition === 'recovered') {
-    alert(`${runId}:recovered`, 'monitoring.recovered', '', '', 'the sign-in watch reaches Microsoft Graph again; sign-ins from the outage were read with the look-back');
+    alert(
+      `${runId}:recovered`,
+      'monitoring.recovered',
+      '',
+      '',
+      'the sign-in watch reaches Microsoft Graph again; sign-ins from the outage were read with the look-back',
+    );
   }
 
   await Promise.all(alerts);

@@ -3,7 +3,8 @@ import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@t
 /** The floor's worker process: the bare workflow and a no-op activity, with our worker's options. */
 async function main() {
   const { TEMPORAL_ADDRESS, BENCH_FLOOR_TASK_QUEUE, BENCH_FLOOR_BUNDLE } = process.env;
-  if (!TEMPORAL_ADDRESS || !BENCH_FLOOR_TASK_QUEUE || !BENCH_FLOOR_BUNDLE) throw new Error('TEMPORAL_ADDRESS, BENCH_FLOOR_TASK_QUEUE and BENCH_FLOOR_BUNDLE are required');
+  if (!TEMPORAL_ADDRESS || !BENCH_FLOOR_TASK_QUEUE || !BENCH_FLOOR_BUNDLE)
+    throw new Error('TEMPORAL_ADDRESS, BENCH_FLOOR_TASK_QUEUE and BENCH_FLOOR_BUNDLE are required');
   Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
   const connection = await NativeConnection.connect({ address: TEMPORAL_ADDRESS });
   const worker = await Worker.create({

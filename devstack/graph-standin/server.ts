@@ -63,9 +63,13 @@ export class GraphStandin {
   private port = 0;
 
   constructor() {
-    const { value } = fixture('conditional-access-policies', { exclusionGroupId: this.exclusionGroupId }) as { value: Json[] };
+    const { value } = fixture('conditional-access-policies', { exclusionGroupId: this.exclusionGroupId }) as {
+      value: Json[];
+    };
     // Policies whose fixture excludes the break-glass user exclude every user added later.
-    this.excludingPolicies = new Set(value.filter((p) => JSON.stringify(p).includes(USER_PLACEHOLDER)).map((p) => String(p.id)));
+    this.excludingPolicies = new Set(
+      value.filter((p) => JSON.stringify(p).includes(USER_PLACEHOLDER)).map((p) => String(p.id)),
+    );
     this.policies = JSON.parse(JSON.stringify(value).split(`"${USER_PLACEHOLDER}"`).join('')) as Json[];
     for (const policy of this.policies) {
       const users = (policy.conditions as Json).users as { excludeUsers: string[] };
@@ -82,14 +86,18 @@ export class GraphStandin {
     const vars = { userId, upn, exclusionGroupId: this.exclusionGroupId };
     const entry: StandinUser = {
       user: fixture('user', vars),
-      roleAssignments: (fixture('role-assignments', vars).value as Json[]).map((a) => ({ ...a, id: `${String(a.id)}-${userId}` })),
+      roleAssignments: (fixture('role-assignments', vars).value as Json[]).map((a) => ({
+        ...a,
+        id: `${String(a.id)}-${userId}`,
+      })),
       roleEligibilitySchedules: fixture('role-eligibility-schedules', vars).value as Json[],
       authenticationMethods: fixture('authentication-methods', vars).value as Json[],
       transitiveMemberOf: fixture('transitive-member-of', vars).value as Json[],
     };
     this.users.set(userId, entry);
     for (const policy of this.policies) {
-      if (this.excludingPolicies.has(String(policy.id))) (((policy.conditions as Json).users as { excludeUsers: string[] }).excludeUsers).push(userId);
+      if (this.excludingPolicies.has(String(policy.id)))
+        ((policy.conditions as Json).users as { excludeUsers: string[] }).excludeUsers.push(userId);
     }
     return entry;
   }
@@ -99,9 +107,21 @@ export class GraphStandin {
     const entry = this.users.get(input.userId);
     const id = input.id ?? randomUUID();
     const createdDateTime = input.createdDateTime ?? new Date().toISOString();
-    const signIn = fixture('signin', { id, createdDateTime, userId: input.userId, upn: String(entry?.user.userPrincipalName ?? 'unknown@contoso.onmicrosoft.com') });
+    const signIn = fixture('signin', {
+      id,
+      createdDateTime,
+      userId: input.userId,
+      upn: String(entry?.user.userPrincipalName ?? 'unknown@contoso.onmicrosoft.com'),
+    });
     const errorCode = input.errorCode ?? 0;
-    signIn.status = errorCode === 0 ? { errorCode: 0, failureReason: 'Other.', additionalDetails: null } : { errorCode, failureReason: 'Invalid username or password or Invalid on-premise username or password.', additionalDetails: null };
+    signIn.status =
+      errorCode === 0
+        ? { errorCode: 0, failureReason: 'Other.', additionalDetails: null }
+        : {
+            errorCode,
+            failureReason: 'Invalid username or password or Invalid on-premise username or password.',
+            additionalDetails: null,
+          };
     if (input.ipAddress) signIn.ipAddress = input.ipAddress;
     if (input.appDisplayName) signIn.appDisplayName = input.appDisplayName;
     if (input.conditionalAccessStatus) signIn.conditionalAccessStatus = input.conditionalAccessStatus;
@@ -146,18 +166,30 @@ export class GraphStandin {
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
     };
     const error = (status: number, kind: string, headers: Record<string, string> = {}) =>
-      send(status, (fixture('errors', { now: new Date().toISOString(), id: randomUUID() }) as Record<string, unknown>)[kind], headers);
+      send(
+        status,
+        (fixture('errors', { now: new Date().toISOString(), id: randomUUID() }) as Record<string, unknown>)[kind],
+        headers,
+      );
 
     if (req.headers.authorization !== `Bearer ${STANDIN_TOKEN}`) return error(401, 'unauthorized');
     const fault = this.faults.shift();
-    if (fault) return error(fault.status, fault.status === 429 ? 'throttled' : 'unavailable', fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) });
+    if (fault)
+      return error(
+        fault.status,
+        fault.status === 429 ? 'throttled' : 'unavailable',
+        fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) },
+      );
     if (req.method !== 'GET') return error(404, 'notFound');
 
     const path = url.pathname;
     let match: RegExpExecArray | null;
-    if (path === '/v1.0/auditLogs/signIns') return send(200, this.page(url, this.filterSignIns(url.searchParams.get('$filter') ?? '')));
-    if (path === '/v1.0/roleManagement/directory/roleAssignments') return send(200, this.page(url, this.byPrincipal(url, 'roleAssignments')));
-    if (path === '/v1.0/roleManagement/directory/roleEligibilitySchedules') return send(200, this.page(url, this.byPrincipal(url, 'roleEligibilitySchedules')));
+    if (path === '/v1.0/auditLogs/signIns')
+      return send(200, this.page(url, this.filterSignIns(url.searchParams.get('$filter') ?? '')));
+    if (path === '/v1.0/roleManagement/directory/roleAssignments')
+      return send(200, this.page(url, this.byPrincipal(url, 'roleAssignments')));
+    if (path === '/v1.0/roleManagement/directory/roleEligibilitySchedules')
+      return send(200, this.page(url, this.byPrincipal(url, 'roleEligibilitySchedules')));
     if (path === '/v1.0/identity/conditionalAccess/policies') return send(200, this.page(url, this.policies));
     if ((match = /^\/v1\.0\/users\/([^/]+)(\/authentication\/methods|\/transitiveMemberOf)?$/.exec(path))) {
       const entry = this.users.get(decodeURIComponent(match[1]!));
@@ -181,7 +213,9 @@ export class GraphStandin {
 
   private byPrincipal(url: URL, key: 'roleAssignments' | 'roleEligibilitySchedules'): Json[] {
     const principal = /principalId eq '([^']*)'/.exec(url.searchParams.get('$filter') ?? '')?.[1];
-    return [...this.users.values()].flatMap((entry) => entry[key]).filter((item) => principal === undefined || item.principalId === principal);
+    return [...this.users.values()]
+      .flatMap((entry) => entry[key])
+      .filter((item) => principal === undefined || item.principalId === principal);
   }
 
   /** Server-driven paging: https://learn.microsoft.com/en-us/graph/paging */
@@ -189,7 +223,10 @@ export class GraphStandin {
     const top = Number(url.searchParams.get('$top') ?? this.pageSize);
     const size = Math.max(1, Math.min(top, this.pageSize));
     const offset = Number(url.searchParams.get('$skiptoken') ?? 0);
-    const body: Json = { '@odata.context': `https://graph.microsoft.com/v1.0/$metadata#${url.pathname.split('/').pop()}`, value: items.slice(offset, offset + size) };
+    const body: Json = {
+      '@odata.context': `https://graph.microsoft.com/v1.0/$metadata#${url.pathname.split('/').pop()}`,
+      value: items.slice(offset, offset + size),
+    };
     if (offset + size < items.length) {
       const next = new URL(url.href);
       next.searchParams.set('$skiptoken', String(offset + size));
@@ -209,16 +246,24 @@ export class GraphStandin {
           const input = JSON.parse(body || '{}') as InjectSignIn;
           const userId = input.userId ?? [...this.users.keys()][0];
           if (!userId) throw new Error('no user in the stand-in tenant');
-          res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(this.injectSignIn({ ...input, userId })));
+          res
+            .writeHead(201, { 'content-type': 'application/json' })
+            .end(JSON.stringify(this.injectSignIn({ ...input, userId })));
           return;
         }
         if (req.method === 'GET' && url.pathname === '/_standin/tenant') {
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ users: Object.fromEntries(this.users), policies: this.policies, signIns: this.signIns }));
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(
+              JSON.stringify({ users: Object.fromEntries(this.users), policies: this.policies, signIns: this.signIns }),
+            );
           return;
         }
         res.writeHead(404).end();
       } catch (error) {
-        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (error as Error).message }));
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: (error as Error).message }));
       }
     });
   }

@@ -8,7 +8,19 @@ import { badParameter } from './errors';
  * 2025-07-01 and 4.12 sends 2026-04-01. Add a version here when the specs publish one; anything
  * else is refused as Key Vault refuses it, so a client sending a made-up version fails here first.
  */
-export const STABLE_API_VERSIONS = ['2015-06-01', '2016-10-01', '7.0', '7.1', '7.2', '7.3', '7.4', '7.5', '7.6', '2025-07-01', '2026-04-01'] as const;
+export const STABLE_API_VERSIONS = [
+  '2015-06-01',
+  '2016-10-01',
+  '7.0',
+  '7.1',
+  '7.2',
+  '7.3',
+  '7.4',
+  '7.5',
+  '7.6',
+  '2025-07-01',
+  '2026-04-01',
+] as const;
 
 export const PREVIEW_API_VERSIONS = [
   '7.2-preview',
@@ -30,5 +42,7 @@ export const LATEST_STABLE_API_VERSION = STABLE_API_VERSIONS[STABLE_API_VERSIONS
 /** Key Vault's own answer to an unknown or missing api-version: 400 BadParameter with this message. */
 export function checkApiVersion(apiVersion: string | null): void {
   if (apiVersion !== null && KNOWN.has(apiVersion)) return;
-  throw badParameter(`The specified version (${apiVersion ?? ''}) is not recognized. Consider using the latest supported version (${LATEST_STABLE_API_VERSION}).`);
+  throw badParameter(
+    `The specified version (${apiVersion ?? ''}) is not recognized. Consider using the latest supported version (${LATEST_STABLE_API_VERSION}).`,
+  );
 }

@@ -41,7 +41,8 @@ export function deletedBundle(base: string, record: DeletedRecord) {
 export function page<T>(items: T[], url: URL, base: string): { value: T[]; nextLink: string | null } {
   const rawMax = url.searchParams.get('maxresults');
   const max = rawMax === null ? MAX_PAGE : Number(rawMax);
-  if (!Number.isInteger(max) || max < 1 || max > MAX_PAGE) throw badParameter(`The value of maxresults must be an integer between 1 and ${MAX_PAGE}.`);
+  if (!Number.isInteger(max) || max < 1 || max > MAX_PAGE)
+    throw badParameter(`The value of maxresults must be an integer between 1 and ${MAX_PAGE}.`);
   const offset = Number(url.searchParams.get('$skiptoken') ?? '0');
   if (!Number.isInteger(offset) || offset < 0) throw badParameter('Invalid $skiptoken.');
   const value = items.slice(offset, offset + max);

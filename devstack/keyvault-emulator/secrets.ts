@@ -3,7 +3,15 @@ import type { IncomingMessage } from 'node:http';
 import { bundle, deletedBundle, page } from './bundles';
 import { badParameter, disabled, KvError, notFound } from './errors';
 import type { Faults } from './faults';
-import { now, RECOVERABLE_DAYS, type Attributes, type DeletedRecord, type SecretRecord, type SecretVersion, type Store } from './store';
+import {
+  now,
+  RECOVERABLE_DAYS,
+  type Attributes,
+  type DeletedRecord,
+  type SecretRecord,
+  type SecretVersion,
+  type Store,
+} from './store';
 import { applyAttributes, contentType, NAME, parseTags, readJson, secretValue } from './validation';
 
 /** The secrets data-plane routes. `name`/`version` come from the path; an empty version means latest, like Key Vault. */
@@ -22,7 +30,9 @@ export function createSecretsHandler(store: Store, faults: Faults) {
 
   function findVersion(name: string, version: string): { record: SecretRecord; v: SecretVersion } {
     const record = live(name);
-    const v = version ? record.versions.find((x) => x.version === version.toLowerCase()) : record.versions[record.versions.length - 1];
+    const v = version
+      ? record.versions.find((x) => x.version === version.toLowerCase())
+      : record.versions[record.versions.length - 1];
     if (!v) throw notFound(version ? `${name}/${version}` : name);
     return { record, v };
   }
@@ -32,7 +42,12 @@ export function createSecretsHandler(store: Store, faults: Faults) {
     const value = secretValue(body);
     const key = name.toLowerCase();
     if (state.deleted[key]) {
-      throw new KvError(409, 'Conflict', `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`, 'ObjectIsDeletedButRecoverable');
+      throw new KvError(
+        409,
+        'Conflict',
+        `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
+        'ObjectIsDeletedButRecoverable',
+      );
     }
     const t = now();
     const attributes: Attributes = { enabled: true, created: t, updated: t };
@@ -86,7 +101,10 @@ export function createSecretsHandler(store: Store, faults: Faults) {
       .map((key) => {
         const record = state.secrets[key]!;
         // List items carry the latest version's properties under a version-less id.
-        return { ...bundle(base, record.name, record.versions[record.versions.length - 1]!, false), id: `${base}/secrets/${record.name}` };
+        return {
+          ...bundle(base, record.name, record.versions[record.versions.length - 1]!, false),
+          id: `${base}/secrets/${record.name}`,
+        };
       });
     return { status: 200, body: page(items, url, base) };
   }
@@ -96,13 +114,24 @@ export function createSecretsHandler(store: Store, faults: Faults) {
     // Key Vault orders versions by their id, not by creation time; callers must sort by `created` themselves.
     if (!record) return { status: 200, body: page([], url, base) };
     const versions = [...record.versions].sort((a, b) => a.version.localeCompare(b.version));
-    return { status: 200, body: page(versions.map((v) => bundle(base, record.name, v, false)), url, base) };
+    return {
+      status: 200,
+      body: page(
+        versions.map((v) => bundle(base, record.name, v, false)),
+        url,
+        base,
+      ),
+    };
   }
 
   function deleteSecret(base: string, name: string): Reply {
     const record = live(name);
     const deletedDate = now();
-    const deleted: DeletedRecord = { ...record, deletedDate, scheduledPurgeDate: deletedDate + RECOVERABLE_DAYS * 86_400 };
+    const deleted: DeletedRecord = {
+      ...record,
+      deletedDate,
+      scheduledPurgeDate: deletedDate + RECOVERABLE_DAYS * 86_400,
+    };
     delete state.secrets[name.toLowerCase()];
     state.deleted[name.toLowerCase()] = deleted;
     store.save();
@@ -144,7 +173,10 @@ export function createSecretsHandler(store: Store, faults: Faults) {
   return async function route(req: IncomingMessage, url: URL, base: string): Promise<Reply> {
     let parts: string[];
     try {
-      parts = url.pathname.split('/').slice(1).map((p) => decodeURIComponent(p));
+      parts = url.pathname
+        .split('/')
+        .slice(1)
+        .map((p) => decodeURIComponent(p));
     } catch {
       throw badParameter('The request URI is not correctly percent-encoded.');
     }
@@ -172,7 +204,8 @@ export function createSecretsHandler(store: Store, faults: Faults) {
     }
     const handler = table[method];
     if (!handler) {
-      if (Object.keys(table).length > 0) throw new KvError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`);
+      if (Object.keys(table).length > 0)
+        throw new KvError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`);
       throw new KvError(404, 'NotFound', `No route for ${method} ${url.pathname}.`);
     }
     if (name && !NAME.test(name)) throw badParameter(`The request URI contains an invalid name: ${name}`);

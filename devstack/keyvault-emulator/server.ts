@@ -44,7 +44,9 @@ function send(res: ServerResponse, status: number, body?: unknown, headers: Reco
     'cache-control': 'no-cache',
     'x-ms-request-id': randomUUID(),
     'x-ms-keyvault-service-version': '1.9.0.0-breakglass-emulator',
-    ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(payload)) }),
+    ...(body === undefined
+      ? {}
+      : { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(payload)) }),
     ...headers,
   });
   res.end(payload);

@@ -45,7 +45,9 @@ export class Store {
   constructor(dataDir: string) {
     this.file = join(dataDir, 'state.json');
     // A corrupt file is an error rather than a silent reset: losing dev secrets quietly hides bugs.
-    this.state = existsSync(this.file) ? (JSON.parse(readFileSync(this.file, 'utf8')) as State) : { secrets: {}, deleted: {} };
+    this.state = existsSync(this.file)
+      ? (JSON.parse(readFileSync(this.file, 'utf8')) as State)
+      : { secrets: {}, deleted: {} };
   }
 
   save(): void {

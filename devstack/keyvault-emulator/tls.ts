@@ -9,7 +9,8 @@ import { join } from 'node:path';
 /** Names the server certificate always covers; more can be asked for (a Compose service name, say). */
 export const DEFAULT_TLS_NAMES = ['localhost', '127.0.0.1'];
 
-const TLS_NAME = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+const TLS_NAME =
+  /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
 export function tlsNames(extra: string[] = []): string[] {
   const names = [...new Set([...DEFAULT_TLS_NAMES, ...extra.map((name) => name.trim().toLowerCase()).filter(Boolean)])];
@@ -56,7 +57,12 @@ function openssl(args: string[], cwd: string): void {
  * A certificate is reused only if it still has a day left, matches its key, (for the leaf) chains
  * to the CA and covers every name asked for.
  */
-function certUsable(certPath: string, keyPath: string, issuer?: X509Certificate, names: string[] = []): X509Certificate | undefined {
+function certUsable(
+  certPath: string,
+  keyPath: string,
+  issuer?: X509Certificate,
+  names: string[] = [],
+): X509Certificate | undefined {
   try {
     const cert = new X509Certificate(readFileSync(certPath));
     if (Date.parse(cert.validTo) < Date.now() + 86_400_000) return undefined;
@@ -69,7 +75,10 @@ function certUsable(certPath: string, keyPath: string, issuer?: X509Certificate,
   }
 }
 
-export function ensureTls(dataDir: string, names: string[] = DEFAULT_TLS_NAMES): { caCertPath: string; key: Buffer; cert: Buffer } {
+export function ensureTls(
+  dataDir: string,
+  names: string[] = DEFAULT_TLS_NAMES,
+): { caCertPath: string; key: Buffer; cert: Buffer } {
   const path = (file: string) => join(dataDir, file);
   // The CA is kept across server-cert renewals so clients that already trust ca.crt keep working.
   let ca = certUsable(path('ca.crt'), path('ca.key'));
@@ -80,15 +89,69 @@ export function ensureTls(dataDir: string, names: string[] = DEFAULT_TLS_NAMES):
     try {
       writeFileSync(join(work, 'openssl.cnf'), opensslConfig(names));
       if (!ca) {
-        openssl(['req', '-x509', '-config', 'openssl.cnf', '-extensions', 'ca_ext', ...EC_KEY, '-keyout', 'ca.key', '-out', 'ca.crt',
-          '-days', '3650', '-subj', '/CN=Breakglass Key Vault Emulator Local CA'], work);
+        openssl(
+          [
+            'req',
+            '-x509',
+            '-config',
+            'openssl.cnf',
+            '-extensions',
+            'ca_ext',
+            ...EC_KEY,
+            '-keyout',
+            'ca.key',
+            '-out',
+            'ca.crt',
+            '-days',
+            '3650',
+            '-subj',
+            '/CN=Breakglass Key Vault Emulator Local CA',
+          ],
+          work,
+        );
       } else {
         writeFileSync(join(work, 'ca.crt'), readFileSync(path('ca.crt')));
         writeFileSync(join(work, 'ca.key'), readFileSync(path('ca.key')), { mode: 0o600 });
       }
-      openssl(['req', '-new', '-config', 'openssl.cnf', ...EC_KEY, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'], work);
-      openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', `0x${randomBytes(16).toString('hex')}`,
-        '-days', '825', '-extfile', 'openssl.cnf', '-extensions', 'server_ext', '-out', 'server.crt'], work);
+      openssl(
+        [
+          'req',
+          '-new',
+          '-config',
+          'openssl.cnf',
+          ...EC_KEY,
+          '-keyout',
+          'server.key',
+          '-out',
+          'server.csr',
+          '-subj',
+          '/CN=localhost',
+        ],
+        work,
+      );
+      openssl(
+        [
+          'x509',
+          '-req',
+          '-in',
+          'server.csr',
+          '-CA',
+          'ca.crt',
+          '-CAkey',
+          'ca.key',
+          '-set_serial',
+          `0x${randomBytes(16).toString('hex')}`,
+          '-days',
+          '825',
+          '-extfile',
+          'openssl.cnf',
+          '-extensions',
+          'server_ext',
+          '-out',
+          'server.crt',
+        ],
+        work,
+      );
       for (const file of ['ca.key', 'ca.crt', 'server.key', 'server.crt']) renameSync(join(work, file), path(file));
     } finally {
       rmSync(work, { recursive: true, force: true });

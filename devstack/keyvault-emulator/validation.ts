@@ -29,14 +29,16 @@ export async function readJson(req: IncomingMessage): Promise<Record<string, unk
   } catch {
     throw badParameter('The request body is not valid JSON.');
   }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badParameter('The request body must be a JSON object.');
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw badParameter('The request body must be a JSON object.');
   return body as Record<string, unknown>;
 }
 
 export function secretValue(body: Record<string, unknown>): string {
   if (typeof body.value !== 'string') throw badParameter("Property 'value' is required and must be a string.");
   const bytes = Buffer.byteLength(body.value, 'utf8');
-  if (bytes > LIMITS.valueBytes) throw badParameter(`The secret value is ${bytes} bytes; the maximum is ${LIMITS.valueBytes} bytes (25 KB).`);
+  if (bytes > LIMITS.valueBytes)
+    throw badParameter(`The secret value is ${bytes} bytes; the maximum is ${LIMITS.valueBytes} bytes (25 KB).`);
   return body.value;
 }
 
@@ -44,7 +46,10 @@ export function contentType(body: Record<string, unknown>): string | undefined {
   const value = body.contentType;
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw badParameter("Property 'contentType' must be a string.");
-  if (value.length > LIMITS.contentType) throw badParameter(`Property 'contentType' is ${value.length} characters long; the maximum is ${LIMITS.contentType}.`);
+  if (value.length > LIMITS.contentType)
+    throw badParameter(
+      `Property 'contentType' is ${value.length} characters long; the maximum is ${LIMITS.contentType}.`,
+    );
   return value;
 }
 
@@ -55,10 +60,17 @@ export function parseTags(value: unknown): Record<string, string> | undefined {
   }
   const tags = { ...(value as Record<string, string>) };
   const entries = Object.entries(tags);
-  if (entries.length > LIMITS.tags) throw badParameter(`A secret can have at most ${LIMITS.tags} tags; ${entries.length} were given.`);
+  if (entries.length > LIMITS.tags)
+    throw badParameter(`A secret can have at most ${LIMITS.tags} tags; ${entries.length} were given.`);
   for (const [name, tagValue] of entries) {
-    if (name.length > LIMITS.tagName) throw badParameter(`Tag name '${name.slice(0, 32)}…' is ${name.length} characters long; the maximum is ${LIMITS.tagName}.`);
-    if (tagValue.length > LIMITS.tagValue) throw badParameter(`The value of tag '${name.slice(0, 32)}' is ${tagValue.length} characters long; the maximum is ${LIMITS.tagValue}.`);
+    if (name.length > LIMITS.tagName)
+      throw badParameter(
+        `Tag name '${name.slice(0, 32)}…' is ${name.length} characters long; the maximum is ${LIMITS.tagName}.`,
+      );
+    if (tagValue.length > LIMITS.tagValue)
+      throw badParameter(
+        `The value of tag '${name.slice(0, 32)}' is ${tagValue.length} characters long; the maximum is ${LIMITS.tagValue}.`,
+      );
   }
   return tags;
 }

@@ -52,10 +52,22 @@ export function createAccountCommands(deps: {
         const current = await deps.accounts.get(tx, id);
         if (!current) throw new NotFoundError(`account ${id}`);
         const merged = { ...current, ...changes };
-        const check = z.object({}).passthrough().superRefine((value, ctx) => accountSeparationCheck(value as typeof merged, ctx)).safeParse(merged);
-        if (!check.success) throw new InvalidInputError(check.error.issues.map((issue) => ({ path: ['body', ...issue.path].join('.'), message: issue.message })));
+        const check = z
+          .object({})
+          .passthrough()
+          .superRefine((value, ctx) => accountSeparationCheck(value as typeof merged, ctx))
+          .safeParse(merged);
+        if (!check.success)
+          throw new InvalidInputError(
+            check.error.issues.map((issue) => ({ path: ['body', ...issue.path].join('.'), message: issue.message })),
+          );
         const updated = (await deps.accounts.update(tx, current.id, changes))!;
-        await deps.audit.append(tx, { actor: actor.id, action: 'account.updated', accountId: current.id, details: { changes } });
+        await deps.audit.append(tx, {
+          actor: actor.id,
+          action: 'account.updated',
+          accountId: current.id,
+          details: { changes },
+        });
         return updated;
       });
     },

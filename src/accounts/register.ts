@@ -16,22 +16,35 @@ export async function registerAccount(
   actor: string,
   account: NewAccount,
 ): Promise<Account> {
-  if (await deps.accounts.get(deps.pool, account.id)) throw new RefusedError(REFUSAL.conflict, `account ${account.id} already exists`);
+  if (await deps.accounts.get(deps.pool, account.id))
+    throw new RefusedError(REFUSAL.conflict, `account ${account.id} already exists`);
   let sealed: string[];
   try {
     sealed = await sealAllVersions(deps.secrets, account.secretName);
   } catch (error) {
-    if (error instanceof SecretMissingError) throw new RefusedError(REFUSAL.conflict, `${error.message}; create it before registering the account`);
+    if (error instanceof SecretMissingError)
+      throw new RefusedError(REFUSAL.conflict, `${error.message}; create it before registering the account`);
     throw error;
   }
   return withTransaction(deps.pool, async (tx) => {
     const created = await deps.accounts.insert(tx, account);
-    if (!created) throw new RefusedError(REFUSAL.conflict, `account ${account.id} or secret ${account.secretName} is already registered`);
+    if (!created)
+      throw new RefusedError(
+        REFUSAL.conflict,
+        `account ${account.id} or secret ${account.secretName} is already registered`,
+      );
     await deps.audit.append(tx, {
       actor,
       action: 'account.registered',
       accountId: account.id,
-      details: { secretName: account.secretName, sealedVersions: sealed.length, requesters: account.requesters, approvers: account.approvers, reviewers: account.reviewers, policy: account.policy },
+      details: {
+        secretName: account.secretName,
+        sealedVersions: sealed.length,
+        requesters: account.requesters,
+        approvers: account.approvers,
+        reviewers: account.reviewers,
+        policy: account.policy,
+      },
     });
     return created;
   });

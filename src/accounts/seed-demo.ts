@@ -23,14 +23,41 @@ export const DEMO = {
  * Dev mode only: a demo account (a requester, two approvers, a reviewer) whose sealed
  * secret holds a random throwaway value, so the README's curl walk-through works at once.
  */
-export async function seedDemoAccount(deps: { pool: Pool; secrets: SecretClient; accounts: AccountsRepository; audit: AuditRepository }): Promise<boolean> {
-  const policy = { requiredApprovals: 2, approvalTimeout: 'PT30M', releaseWindow: 'PT15M', reviewDue: 'PT72H', reviewReminder: 'PT24H' };
+export async function seedDemoAccount(deps: {
+  pool: Pool;
+  secrets: SecretClient;
+  accounts: AccountsRepository;
+  audit: AuditRepository;
+}): Promise<boolean> {
+  const policy = {
+    requiredApprovals: 2,
+    approvalTimeout: 'PT30M',
+    releaseWindow: 'PT15M',
+    reviewDue: 'PT72H',
+    reviewReminder: 'PT24H',
+  };
   const existing = await deps.accounts.get(deps.pool, DEMO.accountId);
   // A demo account seeded before the watch existed gets its Entra user too.
-  if (existing && !existing.entraObjectId) await deps.accounts.update(deps.pool, DEMO.accountId, { entraObjectId: DEMO.entraObjectId });
-  const seeded = await seedOne(deps, DEMO.accountId, DEMO.secretName, 'Demo emergency access account', 'breakglass-demo', policy, DEMO.entraObjectId);
+  if (existing && !existing.entraObjectId)
+    await deps.accounts.update(deps.pool, DEMO.accountId, { entraObjectId: DEMO.entraObjectId });
+  const seeded = await seedOne(
+    deps,
+    DEMO.accountId,
+    DEMO.secretName,
+    'Demo emergency access account',
+    'breakglass-demo',
+    policy,
+    DEMO.entraObjectId,
+  );
   // The first account keeps the curl walk-through working with dev tokens; this one shows the passkey step-up.
-  const stepUp = await seedOne(deps, DEMO.stepUpAccountId, DEMO.stepUpSecretName, 'Demo account with passkey step-up', 'breakglass-demo-stepup', { ...policy, revealRequiresPasskey: 'PT5M' });
+  const stepUp = await seedOne(
+    deps,
+    DEMO.stepUpAccountId,
+    DEMO.stepUpSecretName,
+    'Demo account with passkey step-up',
+    'breakglass-demo-stepup',
+    { ...policy, revealRequiresPasskey: 'PT5M' },
+  );
   return seeded || stepUp;
 }
 
@@ -44,7 +71,9 @@ async function seedOne(
   entraObjectId?: string,
 ): Promise<boolean> {
   if (await deps.accounts.get(deps.pool, id)) return false;
-  await deps.secrets.setSecret(secretName, `demo-${randomBytes(12).toString('base64url')}`, { contentType: 'demo credential (not a real password)' });
+  await deps.secrets.setSecret(secretName, `demo-${randomBytes(12).toString('base64url')}`, {
+    contentType: 'demo credential (not a real password)',
+  });
   await registerAccount(deps, DEMO.admin, {
     id,
     displayName,

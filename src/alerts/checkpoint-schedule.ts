@@ -8,7 +8,10 @@ export const checkpointScheduleId = (taskQueue: string) => `audit-checkpoint-${t
  * Creates the Temporal Schedule of the audit checkpoint, or brings an existing one in line with
  * the configured interval: every worker calls this at start, so it must be idempotent.
  */
-export async function ensureCheckpointSchedule(client: Client, options: { taskQueue: string; everyMs: number }): Promise<string> {
+export async function ensureCheckpointSchedule(
+  client: Client,
+  options: { taskQueue: string; everyMs: number },
+): Promise<string> {
   const scheduleId = checkpointScheduleId(options.taskQueue);
   const spec = { intervals: [{ every: options.everyMs }] };
   const action = {
@@ -25,7 +28,9 @@ export async function ensureCheckpointSchedule(client: Client, options: { taskQu
     await client.schedule.create({ scheduleId, spec, action, policies });
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, ...policies } }));
+    await client.schedule
+      .getHandle(scheduleId)
+      .update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, ...policies } }));
   }
   return scheduleId;
 }

@@ -80,7 +80,9 @@ export function factsOf(alert: AlertContent): Array<{ title: string; value: stri
     { title: 'By', value: alert.actor },
     { title: 'At', value: alert.at },
     // The head is for machines (generic, PagerDuty details); people see it only on the checkpoint.
-    ...(alert.type === 'audit.checkpoint' ? [{ title: 'Audit head', value: `seq ${alert.auditHead.seq} ${alert.auditHead.hash}` }] : []),
+    ...(alert.type === 'audit.checkpoint'
+      ? [{ title: 'Audit head', value: `seq ${alert.auditHead.seq} ${alert.auditHead.hash}` }]
+      : []),
   ];
 }
 

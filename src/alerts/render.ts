@@ -23,7 +23,10 @@ export function render(alert: AlertContent, sink: Sink, deliveryId: string, now:
       // The checkpoint is the chain's outside copy: every generic sink keeps it, whatever its minimum.
       if (alert.type !== 'audit.checkpoint' && !atLeast(alert.severity, sink.minSeverity)) return null;
       const payload = JSON.stringify(genericBody(alert));
-      return { payload, headers: { ...headers, ...(sink.secret ? standardWebhookHeaders(sink.secret, deliveryId, now, payload) : {}) } };
+      return {
+        payload,
+        headers: { ...headers, ...(sink.secret ? standardWebhookHeaders(sink.secret, deliveryId, now, payload) : {}) },
+      };
     }
     case 'slack':
       return atLeast(alert.severity, sink.minSeverity) ? { payload: JSON.stringify(slackBody(alert)), headers } : null;

@@ -19,7 +19,10 @@ export interface FailingSink {
   reportEventId: string;
 }
 
-async function latest(db: Queryable, sink: string): Promise<{ action: string; eventId: string; details: Record<string, unknown> } | null> {
+async function latest(
+  db: Queryable,
+  sink: string,
+): Promise<{ action: string; eventId: string; details: Record<string, unknown> } | null> {
   const { rows } = await db.query<{ action: string; event_id: string; details: Record<string, unknown> }>(
     `SELECT action, event_id, details FROM audit_events WHERE action IN ($1, $2) AND details->>'sink' = $3 ORDER BY seq DESC LIMIT 1`,
     [SINK_FAILING, SINK_RECOVERED, sink],
@@ -34,12 +37,21 @@ export function createSinkHealth(pool: Pool) {
      * Records the outage unless it is already recorded; returns the event id of the outage's
      * report either way, so the caller can make sure the report was sent (idempotently).
      */
-    async markFailing(sink: { id: string; format: string }, undeliveredSince: string, error: string): Promise<{ eventId: string; since: string; error: string }> {
+    async markFailing(
+      sink: { id: string; format: string },
+      undeliveredSince: string,
+      error: string,
+    ): Promise<{ eventId: string; since: string; error: string }> {
       return withTransaction(pool, async (tx) => {
         // The head lock serialises this check-then-append with every other writer of the chain.
         await tx.query('SELECT seq FROM audit_head WHERE id FOR UPDATE');
         const last = await latest(tx, sink.id);
-        if (last?.action === SINK_FAILING) return { eventId: last.eventId, since: String(last.details.undeliveredSince), error: String(last.details.error) };
+        if (last?.action === SINK_FAILING)
+          return {
+            eventId: last.eventId,
+            since: String(last.details.undeliveredSince),
+            error: String(last.details.error),
+          };
         const event = await audit.append(tx, {
           eventId: `${SINK_FAILING}:${sink.id}:${undeliveredSince}`,
           actor: SYSTEM_ACTOR,
@@ -57,7 +69,12 @@ export function createSinkHealth(pool: Pool) {
         await tx.query('SELECT seq FROM audit_head WHERE id FOR UPDATE');
         const last = await latest(tx, sink.id);
         if (last?.action !== SINK_FAILING) return;
-        await audit.append(tx, { eventId: `${SINK_RECOVERED}:${last.eventId}`, actor: SYSTEM_ACTOR, action: SINK_RECOVERED, details: { sink: sink.id, format: sink.format } });
+        await audit.append(tx, {
+          eventId: `${SINK_RECOVERED}:${last.eventId}`,
+          actor: SYSTEM_ACTOR,
+          action: SINK_RECOVERED,
+          details: { sink: sink.id, format: sink.format },
+        });
       });
     },
   };
@@ -72,5 +89,11 @@ export async function failingSinks(db: Queryable): Promise<FailingSink[]> {
   );
   return rows
     .filter((row) => row.action === SINK_FAILING)
-    .map((row) => ({ sink: String(row.details.sink), format: String(row.details.format), since: String(row.details.undeliveredSince), reportedAt: row.at, reportEventId: row.event_id }));
+    .map((row) => ({
+      sink: String(row.details.sink),
+      format: String(row.details.format),
+      since: String(row.details.undeliveredSince),
+      reportedAt: row.at,
+      reportEventId: row.event_id,
+    }));
 }

@@ -21,11 +21,21 @@ const httpUrl = z
 const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,39}$/, 'wants a short lower-case name (letters, digits, . _ -)');
 const minSeverity = z.enum(ALERT_SEVERITIES, { message: 'wants info, warning, high or critical' });
 // Standard Webhooks secrets are base64 bytes, conventionally prefixed `whsec_`.
-const signingSecret = z.string().regex(/^(whsec_)?[A-Za-z0-9+/]{32,}={0,2}$/, 'wants a whsec_ base64 secret of at least 24 bytes');
+const signingSecret = z
+  .string()
+  .regex(/^(whsec_)?[A-Za-z0-9+/]{32,}={0,2}$/, 'wants a whsec_ base64 secret of at least 24 bytes');
 
 /** One entry of ALERT_SINKS. Every field that can carry a token (url, secret, routingKey) stays in the worker process. */
 export const sinkConfigSchema = z.discriminatedUnion('format', [
-  z.object({ name, format: z.literal('generic'), url: httpUrl, minSeverity: minSeverity.default('info'), secret: signingSecret.optional() }).strict(),
+  z
+    .object({
+      name,
+      format: z.literal('generic'),
+      url: httpUrl,
+      minSeverity: minSeverity.default('info'),
+      secret: signingSecret.optional(),
+    })
+    .strict(),
   z.object({ name, format: z.literal('slack'), url: httpUrl, minSeverity: minSeverity.default('warning') }).strict(),
   z.object({ name, format: z.literal('teams'), url: httpUrl, minSeverity: minSeverity.default('warning') }).strict(),
   z
@@ -50,7 +60,11 @@ export const sinkListSchema = z
     try {
       return JSON.parse(value) as unknown;
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'wants a JSON array of sinks such as [{"name":"ops","format":"slack","url":"https://hooks.slack.com/..."}]' });
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'wants a JSON array of sinks such as [{"name":"ops","format":"slack","url":"https://hooks.slack.com/..."}]',
+      });
       return z.NEVER;
     }
   })
@@ -70,13 +84,30 @@ export function sinkId(url: string): string {
 
 /** ALERT_WEBHOOK_URLS: generic sinks, every severity, signed when ALERT_WEBHOOK_SECRET is set. */
 export function sinkMap(urls: string[], secret?: string): Map<string, Sink> {
-  return new Map(urls.map((url) => [sinkId(url), { id: sinkId(url), name: sinkId(url), format: 'generic', url, minSeverity: 'info', ...(secret ? { secret } : {}) }]));
+  return new Map(
+    urls.map((url) => [
+      sinkId(url),
+      {
+        id: sinkId(url),
+        name: sinkId(url),
+        format: 'generic',
+        url,
+        minSeverity: 'info',
+        ...(secret ? { secret } : {}),
+      },
+    ]),
+  );
 }
 
 /** Every configured sink by id: named sinks from ALERT_SINKS (id = name), then ALERT_WEBHOOK_URLS (id = digest). */
-export function configuredSinks(config: { ALERT_SINKS: SinkConfig[]; ALERT_WEBHOOK_URLS: string[]; ALERT_WEBHOOK_SECRET?: string | undefined }): Map<string, Sink> {
+export function configuredSinks(config: {
+  ALERT_SINKS: SinkConfig[];
+  ALERT_WEBHOOK_URLS: string[];
+  ALERT_WEBHOOK_SECRET?: string | undefined;
+}): Map<string, Sink> {
   const sinks = new Map<string, Sink>(config.ALERT_SINKS.map((sink) => [sink.name, { ...sink, id: sink.name }]));
-  for (const [id, sink] of sinkMap(config.ALERT_WEBHOOK_URLS, config.ALERT_WEBHOOK_SECRET)) if (!sinks.has(id)) sinks.set(id, sink);
+  for (const [id, sink] of sinkMap(config.ALERT_WEBHOOK_URLS, config.ALERT_WEBHOOK_SECRET))
+    if (!sinks.has(id)) sinks.set(id, sink);
   return sinks;
 }
 
@@ -97,6 +128,7 @@ export function sinkSecrets(sink: Sink): string[] {
 /** Removes every secret of the sink from a message before it is thrown, logged or stored. */
 export function redact(message: string, sink: Sink): string {
   let out = message;
-  for (const secret of sinkSecrets(sink).sort((a, b) => b.length - a.length)) out = out.split(secret).join('[redacted]');
+  for (const secret of sinkSecrets(sink).sort((a, b) => b.length - a.length))
+    out = out.split(secret).join('[redacted]');
   return out;
 }

@@ -59,7 +59,9 @@ export function createAuditRepository() {
      */
     async append(tx: Queryable, event: NewAuditEvent): Promise<AuditEvent> {
       const eventId = event.eventId ?? randomUUID();
-      const head = await tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id FOR UPDATE');
+      const head = await tx.query<{ seq: number; hash: string }>(
+        'SELECT seq, hash FROM audit_head WHERE id FOR UPDATE',
+      );
       const existing = await tx.query<Row>('SELECT * FROM audit_events WHERE event_id = $1', [eventId]);
       if (existing.rows[0]) return fromRow(existing.rows[0]);
       const prev = head.rows[0] ?? { seq: 0, hash: GENESIS_HASH };
@@ -77,13 +79,27 @@ export function createAuditRepository() {
       await tx.query(
         `INSERT INTO audit_events (seq, event_id, at, actor, action, request_id, account_id, details, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [fields.seq, eventId, fields.at, fields.actor, fields.action, fields.requestId, fields.accountId, JSON.stringify(fields.details), prev.hash, hash],
+        [
+          fields.seq,
+          eventId,
+          fields.at,
+          fields.actor,
+          fields.action,
+          fields.requestId,
+          fields.accountId,
+          JSON.stringify(fields.details),
+          prev.hash,
+          hash,
+        ],
       );
       await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id', [fields.seq, hash]);
       return { ...fields, prevHash: prev.hash, hash };
     },
 
-    async list(db: Queryable, filter: { requestId?: string; accountId?: string; after?: number; limit: number }): Promise<AuditEvent[]> {
+    async list(
+      db: Queryable,
+      filter: { requestId?: string; accountId?: string; after?: number; limit: number },
+    ): Promise<AuditEvent[]> {
       const { rows } = await db.query<Row>(
         `SELECT * FROM audit_events
          WHERE ($1::text IS NULL OR request_id = $1) AND ($2::text IS NULL OR account_id = $2) AND seq > $3
@@ -110,12 +126,20 @@ export function createAuditRepository() {
       const withCheckpoint = (result: VerifyResult): VerifyResult =>
         checkpoint === undefined
           ? result
-          : { ...result, ok: result.ok && checkpointSeq !== null, checkpoint: { hash: checkpoint, found: checkpointSeq !== null, seq: checkpointSeq } };
+          : {
+              ...result,
+              ok: result.ok && checkpointSeq !== null,
+              checkpoint: { hash: checkpoint, found: checkpointSeq !== null, seq: checkpointSeq },
+            };
       for (;;) {
-        const { rows } = await db.query<Row>('SELECT * FROM audit_events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3', [expectedSeq, last, batchSize]);
+        const { rows } = await db.query<Row>(
+          'SELECT * FROM audit_events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3',
+          [expectedSeq, last, batchSize],
+        );
         for (const row of rows) {
           const event = fromRow(row);
-          const broken = event.seq !== expectedSeq || event.prevHash !== prevHash || hashEvent(event, prevHash) !== event.hash;
+          const broken =
+            event.seq !== expectedSeq || event.prevHash !== prevHash || hashEvent(event, prevHash) !== event.hash;
           if (broken) return withCheckpoint({ ok: false, events: expectedSeq - 1, firstBrokenSeq: expectedSeq });
           if (event.hash === checkpoint) checkpointSeq = event.seq;
           prevHash = event.hash;

@@ -8,20 +8,26 @@ import { durationToMs, isIsoDuration } from '../domain/durations';
 
 export const SUPPORTED_ISSUER_ALGORITHMS = ['RS256', 'ES256'] as const;
 
-const httpUrl = z.string().trim().refine((value) => {
-  try {
-    return ['https:', 'http:'].includes(new URL(value).protocol);
-  } catch {
-    return false;
-  }
-}, 'jwksUrl wants an http(s) URL');
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      return ['https:', 'http:'].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, 'jwksUrl wants an http(s) URL');
 
 export const issuerEntry = z
   .object({
     issuer: z.string().trim().min(1, 'issuer wants the exact iss of accepted tokens'),
     audience: z.string().trim().min(1, 'audience wants the exact aud of accepted tokens'),
     jwksUrl: httpUrl,
-    algorithms: z.array(z.enum(SUPPORTED_ISSUER_ALGORITHMS, { message: 'algorithms wants RS256 and/or ES256' })).min(1).default([...SUPPORTED_ISSUER_ALGORITHMS]),
+    algorithms: z
+      .array(z.enum(SUPPORTED_ISSUER_ALGORITHMS, { message: 'algorithms wants RS256 and/or ES256' }))
+      .min(1)
+      .default([...SUPPORTED_ISSUER_ALGORITHMS]),
     // `mapping`: the principal comes only from the admin-managed (issuer, subject) table; `token`: from oid/sub, roles trusted.
     principal: z.enum(['mapping', 'token'], { message: 'principal wants mapping or token' }).default('mapping'),
   })
@@ -36,7 +42,10 @@ export const issuersList = z
     try {
       return JSON.parse(value) as unknown;
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'wants a JSON array of {issuer, audience, jwksUrl, algorithms?, principal?}' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'wants a JSON array of {issuer, audience, jwksUrl, algorithms?, principal?}',
+      });
       return z.NEVER;
     }
   })
@@ -47,12 +56,20 @@ export const duration = (what: string, maxMs: number) =>
   z
     .string()
     .trim()
-    .refine((value) => isIsoDuration(value) && durationToMs(value) >= 1000 && durationToMs(value) <= maxMs, `wants an ISO-8601 duration for ${what}, such as PT15M`);
+    .refine(
+      (value) => isIsoDuration(value) && durationToMs(value) >= 1000 && durationToMs(value) <= maxMs,
+      `wants an ISO-8601 duration for ${what}, such as PT15M`,
+    );
 
 /** WEBAUTHN_ORIGINS: comma separated origins (scheme://host[:port]), exactly as the browser reports them. */
 export const originList = z
   .string()
-  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
   .pipe(
     z.array(
       z.string().refine((value) => {
@@ -67,12 +84,27 @@ export const originList = z
 
 export const aaguidList = z
   .string()
-  .transform((value) => value.split(',').map((part) => part.trim().toLowerCase()).filter(Boolean))
-  .pipe(z.array(z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'wants comma-separated AAGUIDs')));
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim().toLowerCase())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'wants comma-separated AAGUIDs'),
+    ),
+  );
 
 export const authConfigShape = {
   AUTH_ISSUERS: issuersList.optional(),
-  WEBAUTHN_RP_ID: z.string().trim().regex(/^[a-z0-9.-]+$/, 'wants a host name such as breakglass.contoso.com').optional(),
+  WEBAUTHN_RP_ID: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9.-]+$/, 'wants a host name such as breakglass.contoso.com')
+    .optional(),
   WEBAUTHN_RP_NAME: z.string().trim().min(1).max(64).default('Breakglass'),
   WEBAUTHN_ORIGINS: originList.optional(),
   WEBAUTHN_AAGUIDS: aaguidList.optional(),
@@ -90,19 +122,24 @@ interface AuthConfigFields {
 /** Checks across variables, for every environment. */
 export function authConfigProblems(config: AuthConfigFields, production: boolean): string[] {
   const problems: string[] = [];
-  if (config.AUTH_ISSUERS?.some((entry) => entry.issuer === config.AUTH_ISSUER)) problems.push('AUTH_ISSUERS repeats AUTH_ISSUER; name each issuer once');
-  if (Boolean(config.WEBAUTHN_RP_ID) !== Boolean(config.WEBAUTHN_ORIGINS?.length)) problems.push('WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS are set together (passkeys need both)');
+  if (config.AUTH_ISSUERS?.some((entry) => entry.issuer === config.AUTH_ISSUER))
+    problems.push('AUTH_ISSUERS repeats AUTH_ISSUER; name each issuer once');
+  if (Boolean(config.WEBAUTHN_RP_ID) !== Boolean(config.WEBAUTHN_ORIGINS?.length))
+    problems.push('WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS are set together (passkeys need both)');
   if (config.WEBAUTHN_RP_ID && config.WEBAUTHN_ORIGINS) {
     const rpId = config.WEBAUTHN_RP_ID;
     const outside = config.WEBAUTHN_ORIGINS.filter((origin) => {
       const host = new URL(origin).hostname;
       return host !== rpId && !host.endsWith(`.${rpId}`);
     });
-    if (outside.length) problems.push(`WEBAUTHN_ORIGINS ${outside.join(', ')} are not on WEBAUTHN_RP_ID ${rpId} or its subdomains`);
+    if (outside.length)
+      problems.push(`WEBAUTHN_ORIGINS ${outside.join(', ')} are not on WEBAUTHN_RP_ID ${rpId} or its subdomains`);
   }
   if (production) {
-    if (config.WEBAUTHN_ORIGINS?.some((origin) => !origin.startsWith('https:'))) problems.push('WEBAUTHN_ORIGINS wants https:// origins when NODE_ENV=production');
-    if (config.AUTH_ISSUERS?.some((entry) => !entry.jwksUrl.startsWith('https:'))) problems.push('AUTH_ISSUERS jwksUrl wants https:// URLs when NODE_ENV=production');
+    if (config.WEBAUTHN_ORIGINS?.some((origin) => !origin.startsWith('https:')))
+      problems.push('WEBAUTHN_ORIGINS wants https:// origins when NODE_ENV=production');
+    if (config.AUTH_ISSUERS?.some((entry) => !entry.jwksUrl.startsWith('https:')))
+      problems.push('AUTH_ISSUERS jwksUrl wants https:// URLs when NODE_ENV=production');
   }
   return problems;
 }

@@ -18,12 +18,21 @@ interface Row {
   created_at: string;
 }
 
-const fromRow = (row: Row): IdentityMapping => ({ issuer: row.issuer, subject: row.subject, principal: row.principal, createdBy: row.created_by, createdAt: row.created_at });
+const fromRow = (row: Row): IdentityMapping => ({
+  issuer: row.issuer,
+  subject: row.subject,
+  principal: row.principal,
+  createdBy: row.created_by,
+  createdAt: row.created_at,
+});
 
 export function createIdentityMappings() {
   return {
     async resolve(db: Queryable, issuer: string, subject: string): Promise<string | null> {
-      const { rows } = await db.query<{ principal: string }>('SELECT principal FROM identity_mappings WHERE issuer = $1 AND subject = $2', [issuer, subject]);
+      const { rows } = await db.query<{ principal: string }>(
+        'SELECT principal FROM identity_mappings WHERE issuer = $1 AND subject = $2',
+        [issuer, subject],
+      );
       return rows[0]?.principal ?? null;
     },
 
@@ -42,7 +51,10 @@ export function createIdentityMappings() {
     },
 
     async remove(db: Queryable, issuer: string, subject: string): Promise<IdentityMapping | null> {
-      const { rows } = await db.query<Row>('DELETE FROM identity_mappings WHERE issuer = $1 AND subject = $2 RETURNING *', [issuer, subject]);
+      const { rows } = await db.query<Row>(
+        'DELETE FROM identity_mappings WHERE issuer = $1 AND subject = $2 RETURNING *',
+        [issuer, subject],
+      );
       return rows[0] ? fromRow(rows[0]) : null;
     },
   };

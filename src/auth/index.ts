@@ -13,7 +13,11 @@ import { createSessions } from './sessions';
 /** Everything the ways in need, built once per process (sessions, passkeys, identity mappings). */
 export function createAuth(deps: { config: Config; pool: Pool; temporal: Client; audit: AuditRepository }) {
   const { config, pool } = deps;
-  const sessions = createSessions({ pool, idleMs: durationToMs(config.SESSION_IDLE_TIMEOUT), maxMs: durationToMs(config.SESSION_MAX_LIFETIME) });
+  const sessions = createSessions({
+    pool,
+    idleMs: durationToMs(config.SESSION_IDLE_TIMEOUT),
+    maxMs: durationToMs(config.SESSION_MAX_LIFETIME),
+  });
   const mappings = createIdentityMappings();
   const alert = createServiceAlerts({ temporal: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE });
   const passkeys = createPasskeys({
@@ -23,7 +27,12 @@ export function createAuth(deps: { config: Config; pool: Pool; temporal: Client;
     sessions,
     audit: deps.audit,
     alert,
-    config: { rpId: config.WEBAUTHN_RP_ID, rpName: config.WEBAUTHN_RP_NAME, origins: config.WEBAUTHN_ORIGINS, aaguids: config.WEBAUTHN_AAGUIDS },
+    config: {
+      rpId: config.WEBAUTHN_RP_ID,
+      rpName: config.WEBAUTHN_RP_NAME,
+      origins: config.WEBAUTHN_ORIGINS,
+      aaguids: config.WEBAUTHN_AAGUIDS,
+    },
   });
   return { sessions, mappings, passkeys };
 }

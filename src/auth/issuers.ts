@@ -21,13 +21,28 @@ export interface IssuerState {
  * principals by oid/sub as before; AUTH_ISSUERS entries do so through the mapping table unless
  * configured otherwise. Keys come from each issuer's configured JWKS URL, never from the token.
  */
-export function createIssuers(config: Config, options: { log?: FastifyBaseLogger; keySet?: Omit<KeySetOptions, 'url'> } = {}) {
+export function createIssuers(
+  config: Config,
+  options: { log?: FastifyBaseLogger; keySet?: Omit<KeySetOptions, 'url'> } = {},
+) {
   const entries: IssuerEntry[] = [
-    { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, jwksUrl: config.AUTH_JWKS_URL, algorithms: [...config.AUTH_ALGORITHMS], principal: 'token' },
+    {
+      issuer: config.AUTH_ISSUER,
+      audience: config.AUTH_AUDIENCE,
+      jwksUrl: config.AUTH_JWKS_URL,
+      algorithms: [...config.AUTH_ALGORITHMS],
+      principal: 'token',
+    },
     ...(config.AUTH_ISSUERS ?? []),
   ];
   const byIss = new Map<string, TrustedIssuer>(
-    entries.map((entry) => [entry.issuer, { ...entry, keySet: createKeySet({ url: entry.jwksUrl, log: options.log, issuer: entry.issuer, ...options.keySet }) }]),
+    entries.map((entry) => [
+      entry.issuer,
+      {
+        ...entry,
+        keySet: createKeySet({ url: entry.jwksUrl, log: options.log, issuer: entry.issuer, ...options.keySet }),
+      },
+    ]),
   );
   const all = [...byIss.values()];
 
@@ -40,7 +55,13 @@ export function createIssuers(config: Config, options: { log?: FastifyBaseLogger
     /** Every algorithm some issuer accepts (each issuer's own list is enforced per token). */
     algorithms: [...new Set(all.flatMap((entry) => entry.algorithms))],
     async states(): Promise<IssuerState[]> {
-      return Promise.all(all.map(async (entry) => ({ issuer: entry.issuer, principal: entry.principal, ...(await entry.keySet.probe()) })));
+      return Promise.all(
+        all.map(async (entry) => ({
+          issuer: entry.issuer,
+          principal: entry.principal,
+          ...(await entry.keySet.probe()),
+        })),
+      );
     },
   };
 }

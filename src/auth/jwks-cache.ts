@@ -51,7 +51,10 @@ export function createKeySet(options: KeySetOptions) {
   const pems = new Map<string, string>();
 
   async function fetchSet(): Promise<Map<string, Jwk>> {
-    const response = await doFetch(options.url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await doFetch(options.url, {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     const text = await response.text();
     if (!response.ok) throw new Error(`the JWKS endpoint answered ${response.status}`);
     if (text.length > 1_000_000) throw new Error('the JWKS document is too large');
@@ -78,7 +81,10 @@ export function createKeySet(options: KeySetOptions) {
       })
       .catch((error: unknown) => {
         lastError = error instanceof Error ? error.message : String(error);
-        options.log?.warn({ jwksUrl: options.url, reason: error instanceof Error ? error.message : String(error) }, 'could not fetch the signing keys; keeping the last good set');
+        options.log?.warn(
+          { jwksUrl: options.url, reason: error instanceof Error ? error.message : String(error) },
+          'could not fetch the signing keys; keeping the last good set',
+        );
       })
       .finally(() => {
         inflight = null;
@@ -121,10 +127,14 @@ export function createKeySet(options: KeySetOptions) {
     if (!pem) {
       try {
         const key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
-        if (kty === 'RSA' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw new Error('RSA key shorter than 2048 bits');
+        if (kty === 'RSA' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048)
+          throw new Error('RSA key shorter than 2048 bits');
         pem = key.export({ type: 'spki', format: 'pem' }) as string;
       } catch (error) {
-        options.log?.warn({ kid, reason: error instanceof Error ? error.message : String(error) }, 'unusable key in the JWKS');
+        options.log?.warn(
+          { kid, reason: error instanceof Error ? error.message : String(error) },
+          'unusable key in the JWKS',
+        );
         throw new UnauthenticatedError('the key for this token is not usable');
       }
       pems.set(cacheKey, pem);
@@ -139,10 +149,13 @@ export function createKeySet(options: KeySetOptions) {
    */
   async function probe(waitMs = 2_000): Promise<{ state: 'ok' | 'degraded' | 'down'; error?: string }> {
     const now = Date.now();
-    const pending = (!keys || now - loadedAt > ttlMs || lastError) && now - lastAttemptAt >= cooldownMs ? refresh() : inflight;
+    const pending =
+      (!keys || now - loadedAt > ttlMs || lastError) && now - lastAttemptAt >= cooldownMs ? refresh() : inflight;
     if (pending) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([pending, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]).finally(() => clearTimeout(timer));
+      await Promise.race([pending, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]).finally(() =>
+        clearTimeout(timer),
+      );
     }
     if (!keys) return { state: 'down', error: lastError ?? 'no keys fetched yet' };
     return lastError ? { state: 'degraded', error: lastError } : { state: 'ok' };

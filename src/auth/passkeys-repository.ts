@@ -63,17 +63,36 @@ const fromRow = (row: Row): Passkey => ({
 
 export function createPasskeysRepository() {
   return {
-    async insert(db: Queryable, key: Omit<Passkey, 'status' | 'createdAt' | 'confirmedBy' | 'confirmedAt' | 'revokedBy' | 'revokedAt' | 'lastUsedAt'>): Promise<Passkey | null> {
+    async insert(
+      db: Queryable,
+      key: Omit<
+        Passkey,
+        'status' | 'createdAt' | 'confirmedBy' | 'confirmedAt' | 'revokedBy' | 'revokedAt' | 'lastUsedAt'
+      >,
+    ): Promise<Passkey | null> {
       const { rows } = await db.query<Row>(
         `INSERT INTO passkeys (id, principal, name, public_key, counter, transports, aaguid, device_type, backed_up, status)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending') ON CONFLICT (id) DO NOTHING RETURNING *`,
-        [key.id, key.principal, key.name, Buffer.from(key.publicKey), key.counter, key.transports, key.aaguid, key.deviceType, key.backedUp],
+        [
+          key.id,
+          key.principal,
+          key.name,
+          Buffer.from(key.publicKey),
+          key.counter,
+          key.transports,
+          key.aaguid,
+          key.deviceType,
+          key.backedUp,
+        ],
       );
       return rows[0] ? fromRow(rows[0]) : null;
     },
 
     async get(db: Queryable, id: string, options: { forUpdate?: boolean } = {}): Promise<Passkey | null> {
-      const { rows } = await db.query<Row>(`SELECT * FROM passkeys WHERE id = $1${options.forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+      const { rows } = await db.query<Row>(
+        `SELECT * FROM passkeys WHERE id = $1${options.forUpdate ? ' FOR UPDATE' : ''}`,
+        [id],
+      );
       return rows[0] ? fromRow(rows[0]) : null;
     },
 
@@ -86,18 +105,27 @@ export function createPasskeysRepository() {
     },
 
     async confirm(db: Queryable, id: string, by: string): Promise<Passkey> {
-      const { rows } = await db.query<Row>(`UPDATE passkeys SET status = 'active', confirmed_by = $2, confirmed_at = now() WHERE id = $1 RETURNING *`, [id, by]);
+      const { rows } = await db.query<Row>(
+        `UPDATE passkeys SET status = 'active', confirmed_by = $2, confirmed_at = now() WHERE id = $1 RETURNING *`,
+        [id, by],
+      );
       return fromRow(rows[0]!);
     },
 
     async revoke(db: Queryable, id: string, by: string): Promise<Passkey> {
-      const { rows } = await db.query<Row>(`UPDATE passkeys SET status = 'revoked', revoked_by = $2, revoked_at = now() WHERE id = $1 RETURNING *`, [id, by]);
+      const { rows } = await db.query<Row>(
+        `UPDATE passkeys SET status = 'revoked', revoked_by = $2, revoked_at = now() WHERE id = $1 RETURNING *`,
+        [id, by],
+      );
       return fromRow(rows[0]!);
     },
 
     /** Records a verified use; the counter only moves forward (the caller has checked it under the row lock). */
     async used(db: Queryable, id: string, counter: number): Promise<void> {
-      await db.query('UPDATE passkeys SET counter = GREATEST(counter, $2), last_used_at = now() WHERE id = $1', [id, counter]);
+      await db.query('UPDATE passkeys SET counter = GREATEST(counter, $2), last_used_at = now() WHERE id = $1', [
+        id,
+        counter,
+      ]);
     },
   };
 }

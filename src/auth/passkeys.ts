@@ -43,7 +43,8 @@ export interface Caller {
 function challengeOf(clientDataJSON: string): string {
   try {
     const parsed = JSON.parse(Buffer.from(clientDataJSON, 'base64url').toString('utf8')) as { challenge?: unknown };
-    if (typeof parsed.challenge === 'string' && /^[A-Za-z0-9_-]{1,128}$/.test(parsed.challenge)) return parsed.challenge;
+    if (typeof parsed.challenge === 'string' && /^[A-Za-z0-9_-]{1,128}$/.test(parsed.challenge))
+      return parsed.challenge;
   } catch {
     /* fall through */
   }
@@ -54,7 +55,8 @@ function challengeOf(clientDataJSON: string): string {
 // options.challenge equal to the stored challenge.
 const asBytes = (challenge: string) => new Uint8Array(Buffer.from(challenge, 'base64url'));
 
-const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 200);
+const reasonOf = (error: unknown) =>
+  (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 200);
 
 /**
  * Passkeys: enrolled by a signed-in person, usable only once an admin other than the owner
@@ -93,7 +95,9 @@ export function createPasskeys(deps: PasskeyDeps) {
         userID: new Uint8Array(createHash('sha256').update(`breakglass-user:${caller.id}`).digest()),
         challenge: asBytes(challenge),
         attestationType: config.aaguids?.length ? 'direct' : 'none',
-        excludeCredentials: existing.filter((key) => key.status !== 'revoked').map((key) => ({ id: key.id, transports: key.transports })),
+        excludeCredentials: existing
+          .filter((key) => key.status !== 'revoked')
+          .map((key) => ({ id: key.id, transports: key.transports })),
         authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'required' },
         timeout: 5 * 60_000,
       });
@@ -112,13 +116,20 @@ export function createPasskeys(deps: PasskeyDeps) {
       if (issued.principal !== caller.id) return refuse('the challenge was issued to someone else');
       let verified;
       try {
-        verified = await verifyRegistrationResponse({ response, expectedChallenge: challenge, expectedOrigin: origins, expectedRPID: rpId, requireUserVerification: true });
+        verified = await verifyRegistrationResponse({
+          response,
+          expectedChallenge: challenge,
+          expectedOrigin: origins,
+          expectedRPID: rpId,
+          requireUserVerification: true,
+        });
       } catch (error) {
         return refuse(reasonOf(error));
       }
       if (!verified.verified) return refuse('the attestation did not verify');
       const info = verified.registrationInfo;
-      if (config.aaguids?.length && !config.aaguids.includes(info.aaguid.toLowerCase())) return refuse(`authenticator model ${info.aaguid} is not on the allow-list (WEBAUTHN_AAGUIDS)`);
+      if (config.aaguids?.length && !config.aaguids.includes(info.aaguid.toLowerCase()))
+        return refuse(`authenticator model ${info.aaguid} is not on the allow-list (WEBAUTHN_AAGUIDS)`);
       const stored = await repo.insert(pool, {
         id: info.credential.id,
         principal: caller.id,
@@ -131,8 +142,18 @@ export function createPasskeys(deps: PasskeyDeps) {
         backedUp: info.credentialBackedUp,
       });
       if (!stored) return refuse('this credential is already enrolled');
-      await record(caller.id, 'passkey.enrolled', { passkeyId: stored.id, owner: caller.id, name, aaguid: stored.aaguid, status: 'pending' });
-      await alert('passkey.enrolled', caller.id, `${caller.id} enrolled passkey "${name}"; it is pending until another admin confirms it`);
+      await record(caller.id, 'passkey.enrolled', {
+        passkeyId: stored.id,
+        owner: caller.id,
+        name,
+        aaguid: stored.aaguid,
+        status: 'pending',
+      });
+      await alert(
+        'passkey.enrolled',
+        caller.id,
+        `${caller.id} enrolled passkey "${name}"; it is pending until another admin confirms it`,
+      );
       return stored;
     },
 
@@ -148,15 +169,30 @@ export function createPasskeys(deps: PasskeyDeps) {
               ? `the passkey is ${key.status}; only a pending passkey can be confirmed`
               : null;
         if (refusal) {
-          await audit.append(tx, { actor: caller.id, action: 'passkey.confirm.refused', details: { passkeyId: id, owner: key.principal, reason: refusal } });
-          return { refusal, type: key.status !== 'pending' && caller.isAdmin && caller.id !== key.principal ? 'Conflict' : 'Forbidden' } as const;
+          await audit.append(tx, {
+            actor: caller.id,
+            action: 'passkey.confirm.refused',
+            details: { passkeyId: id, owner: key.principal, reason: refusal },
+          });
+          return {
+            refusal,
+            type: key.status !== 'pending' && caller.isAdmin && caller.id !== key.principal ? 'Conflict' : 'Forbidden',
+          } as const;
         }
         const confirmed = await repo.confirm(tx, id, caller.id);
-        await audit.append(tx, { actor: caller.id, action: 'passkey.confirmed', details: { passkeyId: id, owner: key.principal } });
+        await audit.append(tx, {
+          actor: caller.id,
+          action: 'passkey.confirmed',
+          details: { passkeyId: id, owner: key.principal },
+        });
         return confirmed;
       }).then(async (outcome) => {
         if ('refusal' in outcome) throw new RefusedError(outcome.type, outcome.refusal);
-        await alert('passkey.confirmed', caller.id, `${caller.id} confirmed passkey "${outcome.name}" of ${outcome.principal}`);
+        await alert(
+          'passkey.confirmed',
+          caller.id,
+          `${caller.id} confirmed passkey "${outcome.name}" of ${outcome.principal}`,
+        );
         return outcome;
       });
     },
@@ -169,7 +205,11 @@ export function createPasskeys(deps: PasskeyDeps) {
         if (key.status === 'revoked') return { conflict: true } as const;
         const revoked = await repo.revoke(tx, id, caller.id);
         const ended = await sessions.revokeByPasskey(id, caller.id, tx);
-        await audit.append(tx, { actor: caller.id, action: 'passkey.revoked', details: { passkeyId: id, owner: key.principal, sessionsEnded: ended } });
+        await audit.append(tx, {
+          actor: caller.id,
+          action: 'passkey.revoked',
+          details: { passkeyId: id, owner: key.principal, sessionsEnded: ended },
+        });
         return { revoked };
       });
       if ('missing' in outcome) {
@@ -177,7 +217,11 @@ export function createPasskeys(deps: PasskeyDeps) {
         throw new NotFoundError(`passkey ${id}`);
       }
       if ('conflict' in outcome) throw new RefusedError('Conflict', 'the passkey is already revoked');
-      await alert('passkey.revoked', caller.id, `${caller.id} revoked passkey "${outcome.revoked.name}" of ${outcome.revoked.principal}`);
+      await alert(
+        'passkey.revoked',
+        caller.id,
+        `${caller.id} revoked passkey "${outcome.revoked.name}" of ${outcome.revoked.principal}`,
+      );
       return outcome.revoked;
     },
 
@@ -185,7 +229,12 @@ export function createPasskeys(deps: PasskeyDeps) {
       const { rpId } = relyingParty();
       const challenge = await challenges.issue('authentication', null);
       // No allowCredentials: the authenticator offers its discoverable credentials, nobody types a name.
-      return generateAuthenticationOptions({ rpID: rpId, challenge: asBytes(challenge), userVerification: 'required', timeout: 5 * 60_000 });
+      return generateAuthenticationOptions({
+        rpID: rpId,
+        challenge: asBytes(challenge),
+        userVerification: 'required',
+        timeout: 5 * 60_000,
+      });
     },
 
     /** A verified discoverable-credential assertion opens a session with amr ["passkey"]. */
@@ -193,11 +242,17 @@ export function createPasskeys(deps: PasskeyDeps) {
       const { rpId, origins } = relyingParty();
       const challenge = challengeOf(response.response.clientDataJSON);
       const issued = await challenges.consume(challenge, 'authentication');
-      if (!issued) return refuseSignIn('anonymous', 'the challenge is unknown, already used or expired; ask for new options');
+      if (!issued)
+        return refuseSignIn('anonymous', 'the challenge is unknown, already used or expired; ask for new options');
       const key = await repo.get(pool, response.id);
-      if (!key) return refuseSignIn('anonymous', 'this passkey is not enrolled', { passkeyId: response.id.slice(0, 100) });
+      if (!key)
+        return refuseSignIn('anonymous', 'this passkey is not enrolled', { passkeyId: response.id.slice(0, 100) });
       if (key.status !== 'active') {
-        return refuseSignIn(key.principal, key.status === 'pending' ? 'this passkey is waiting for an admin to confirm it' : 'this passkey was revoked', { passkeyId: key.id });
+        return refuseSignIn(
+          key.principal,
+          key.status === 'pending' ? 'this passkey is waiting for an admin to confirm it' : 'this passkey was revoked',
+          { passkeyId: key.id },
+        );
       }
       let verified;
       try {
@@ -209,7 +264,12 @@ export function createPasskeys(deps: PasskeyDeps) {
           expectedOrigin: origins,
           expectedRPID: rpId,
           requireUserVerification: true,
-          credential: { id: key.id, publicKey: key.publicKey as Uint8Array<ArrayBuffer>, counter: 0, transports: key.transports as never },
+          credential: {
+            id: key.id,
+            publicKey: key.publicKey as Uint8Array<ArrayBuffer>,
+            counter: 0,
+            transports: key.transports as never,
+          },
         });
       } catch (error) {
         return refuseSignIn(key.principal, reasonOf(error), { passkeyId: key.id });
@@ -219,17 +279,40 @@ export function createPasskeys(deps: PasskeyDeps) {
       const opened = await withTransaction(pool, async (tx) => {
         const current = (await repo.get(tx, key.id, { forUpdate: true }))!;
         if (current.status !== 'active') return { kind: 'refused', reason: 'this passkey was revoked' } as const;
-        if ((newCounter > 0 || current.counter > 0) && newCounter <= current.counter) return { kind: 'clone', stored: current.counter } as const;
+        if ((newCounter > 0 || current.counter > 0) && newCounter <= current.counter)
+          return { kind: 'clone', stored: current.counter } as const;
         await repo.used(tx, key.id, newCounter);
-        const created = await sessions.create({ id: key.principal, roles: [] }, ['passkey'], new Date(), { passkeyId: key.id }, tx);
-        await audit.append(tx, { actor: key.principal, action: 'session.created', details: { sessionId: created.session.id, amr: ['passkey'], passkeyId: key.id } });
+        const created = await sessions.create(
+          { id: key.principal, roles: [] },
+          ['passkey'],
+          new Date(),
+          { passkeyId: key.id },
+          tx,
+        );
+        await audit.append(tx, {
+          actor: key.principal,
+          action: 'session.created',
+          details: { sessionId: created.session.id, amr: ['passkey'], passkeyId: key.id },
+        });
         return { kind: 'ok', ...created } as const;
       });
       if (opened.kind === 'refused') return refuseSignIn(key.principal, opened.reason, { passkeyId: key.id });
       if (opened.kind === 'clone') {
-        await record(key.principal, 'passkey.clone_suspected', { passkeyId: key.id, storedCounter: opened.stored, presentedCounter: newCounter });
-        await alert('passkey.clone_suspected', key.principal, `passkey "${key.name}" of ${key.principal} presented counter ${newCounter} after ${opened.stored}: it may have been cloned`);
-        return refuseSignIn(key.principal, 'the signature counter went backwards; the passkey may have been cloned and an alert was raised', { passkeyId: key.id });
+        await record(key.principal, 'passkey.clone_suspected', {
+          passkeyId: key.id,
+          storedCounter: opened.stored,
+          presentedCounter: newCounter,
+        });
+        await alert(
+          'passkey.clone_suspected',
+          key.principal,
+          `passkey "${key.name}" of ${key.principal} presented counter ${newCounter} after ${opened.stored}: it may have been cloned`,
+        );
+        return refuseSignIn(
+          key.principal,
+          'the signature counter went backwards; the passkey may have been cloned and an alert was raised',
+          { passkeyId: key.id },
+        );
       }
       return { token: opened.token, session: opened.session };
     },

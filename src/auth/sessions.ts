@@ -74,12 +74,27 @@ export function createSessions({ pool, idleMs, maxMs }: SessionOptions) {
     maxMs,
 
     /** A new session; the token is returned here once and never again. */
-    async create(subject: SessionSubject, amr: string[], authTime: Date, extra: { passkeyId?: string } = {}, db: Queryable = pool): Promise<{ token: string; session: Session }> {
+    async create(
+      subject: SessionSubject,
+      amr: string[],
+      authTime: Date,
+      extra: { passkeyId?: string } = {},
+      db: Queryable = pool,
+    ): Promise<{ token: string; session: Session }> {
       const token = PREFIX + randomBytes(32).toString('base64url');
       const { rows } = await db.query<Row>(
         `INSERT INTO sessions (id, token_hash, principal, roles, amr, auth_time, passkey_id, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, now() + $8 * interval '1 millisecond') RETURNING *`,
-        [randomUUID(), hashToken(token), subject.id, subject.roles, amr, authTime.toISOString(), extra.passkeyId ?? null, maxMs],
+        [
+          randomUUID(),
+          hashToken(token),
+          subject.id,
+          subject.roles,
+          amr,
+          authTime.toISOString(),
+          extra.passkeyId ?? null,
+          maxMs,
+        ],
       );
       return { token, session: fromRow(rows[0]!) };
     },
@@ -124,13 +139,19 @@ export function createSessions({ pool, idleMs, maxMs }: SessionOptions) {
 
     /** Revokes one session; false when it was already revoked (or does not exist). */
     async revoke(id: string, by: string, db: Queryable = pool): Promise<boolean> {
-      const { rowCount } = await db.query('UPDATE sessions SET revoked_at = now(), revoked_by = $2 WHERE id = $1 AND revoked_at IS NULL', [id, by]);
+      const { rowCount } = await db.query(
+        'UPDATE sessions SET revoked_at = now(), revoked_by = $2 WHERE id = $1 AND revoked_at IS NULL',
+        [id, by],
+      );
       return (rowCount ?? 0) > 0;
     },
 
     /** Ends every session a passkey opened, when the passkey is revoked. */
     async revokeByPasskey(passkeyId: string, by: string, db: Queryable = pool): Promise<number> {
-      const { rowCount } = await db.query('UPDATE sessions SET revoked_at = now(), revoked_by = $2 WHERE passkey_id = $1 AND revoked_at IS NULL', [passkeyId, by]);
+      const { rowCount } = await db.query(
+        'UPDATE sessions SET revoked_at = now(), revoked_by = $2 WHERE passkey_id = $1 AND revoked_at IS NULL',
+        [passkeyId, by],
+      );
       return rowCount ?? 0;
     },
   };

@@ -57,7 +57,11 @@ const fromRow = (row: Row): Account => ({
 export type NewAccount = Omit<Account, 'createdAt' | 'updatedAt'>;
 
 /** Watch columns are written by a second statement so the original ones stay as they were (issue 13 added them). */
-async function writeWatch(db: Queryable, id: string, account: Pick<Partial<NewAccount>, 'entraObjectId' | 'watch'>): Promise<Row | null> {
+async function writeWatch(
+  db: Queryable,
+  id: string,
+  account: Pick<Partial<NewAccount>, 'entraObjectId' | 'watch'>,
+): Promise<Row | null> {
   if (account.entraObjectId === undefined && account.watch === undefined) return null;
   const { rows } = await db.query<Row>(
     'UPDATE accounts SET entra_object_id = COALESCE($2, entra_object_id), watch = COALESCE($3, watch) WHERE id = $1 RETURNING *',
@@ -75,7 +79,16 @@ export function createAccountsRepository() {
         `INSERT INTO accounts (id, display_name, upn, secret_name, requesters, approvers, reviewers, policy)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT DO NOTHING RETURNING *`,
-        [account.id, account.displayName, account.upn, account.secretName, account.requesters, account.approvers, account.reviewers, JSON.stringify(account.policy)],
+        [
+          account.id,
+          account.displayName,
+          account.upn,
+          account.secretName,
+          account.requesters,
+          account.approvers,
+          account.reviewers,
+          JSON.stringify(account.policy),
+        ],
       );
       if (!rows[0]) return null;
       return fromRow((await writeWatch(db, account.id, account)) ?? rows[0]);
@@ -102,7 +115,15 @@ export function createAccountsRepository() {
            policy = COALESCE($7, policy),
            updated_at = now()
          WHERE id = $1 RETURNING *`,
-        [id, changes.displayName ?? null, changes.upn ?? null, changes.requesters ?? null, changes.approvers ?? null, changes.reviewers ?? null, changes.policy ? JSON.stringify(changes.policy) : null],
+        [
+          id,
+          changes.displayName ?? null,
+          changes.upn ?? null,
+          changes.requesters ?? null,
+          changes.approvers ?? null,
+          changes.reviewers ?? null,
+          changes.policy ? JSON.stringify(changes.policy) : null,
+        ],
       );
       if (!rows[0]) return null;
       return fromRow((await writeWatch(db, id, changes)) ?? rows[0]);

@@ -14,7 +14,13 @@ export interface Claim {
  */
 export function createIdempotencyRepository() {
   return {
-    async claim(db: Queryable, principal: string, key: string, bodyHash: string, proposedRequestId: string): Promise<Claim> {
+    async claim(
+      db: Queryable,
+      principal: string,
+      key: string,
+      bodyHash: string,
+      proposedRequestId: string,
+    ): Promise<Claim> {
       const { rows } = await db.query<{ body_hash: string; request_id: string }>(
         `INSERT INTO idempotency_keys (principal, key, body_hash, request_id) VALUES ($1, $2, $3, $4)
          ON CONFLICT (principal, key) DO UPDATE
@@ -27,7 +33,13 @@ export function createIdempotencyRepository() {
     },
 
     /** Gives the key a new request id when the one it held was refused and never became a request. */
-    async renew(db: Queryable, principal: string, key: string, refusedRequestId: string, nextRequestId: string): Promise<string> {
+    async renew(
+      db: Queryable,
+      principal: string,
+      key: string,
+      refusedRequestId: string,
+      nextRequestId: string,
+    ): Promise<string> {
       const { rows } = await db.query<{ request_id: string }>(
         `UPDATE idempotency_keys SET request_id = CASE WHEN request_id = $3 THEN $4 ELSE request_id END
          WHERE principal = $1 AND key = $2 RETURNING request_id`,

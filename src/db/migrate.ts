@@ -21,11 +21,19 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
       const match = FILE_PATTERN.exec(file);
       if (!match) throw new Error(`migration file ${file} is not named NNN.do.name.sql`);
       const sql = readFileSync(join(dir, file), 'utf8');
-      return { version: Number(match[1]), name: match[2]!, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+      return {
+        version: Number(match[1]),
+        name: match[2]!,
+        sql,
+        checksum: createHash('sha256').update(sql).digest('hex'),
+      };
     })
     .sort((a, b) => a.version - b.version);
   migrations.forEach((migration, index) => {
-    if (migration.version !== index + 1) throw new Error(`migrations must be numbered 001, 002, … without gaps; found ${migration.version} at position ${index + 1}`);
+    if (migration.version !== index + 1)
+      throw new Error(
+        `migrations must be numbered 001, 002, … without gaps; found ${migration.version} at position ${index + 1}`,
+      );
   });
   return migrations;
 }
@@ -39,7 +47,10 @@ export interface MigrationResult {
  * Applies pending migrations under a session advisory lock, so two processes starting at
  * once apply each migration exactly once: the second waits, then finds nothing to do.
  */
-export async function migrate(pool: pg.Pool, options: { schema?: string; dir?: string } = {}): Promise<MigrationResult> {
+export async function migrate(
+  pool: pg.Pool,
+  options: { schema?: string; dir?: string } = {},
+): Promise<MigrationResult> {
   const schema = options.schema ?? 'public';
   const migrations = loadMigrations(options.dir);
   const client = await pool.connect();
@@ -58,8 +69,14 @@ export async function migrate(pool: pg.Pool, options: { schema?: string; dir?: s
       const known = new Map(rows.map((row) => [row.version, row]));
       for (const row of rows) {
         const file = migrations.find((migration) => migration.version === row.version);
-        if (!file) throw new Error(`database has migration ${row.version} (${row.name}) that this code does not know; refusing to run an older build`);
-        if (file.checksum !== row.checksum) throw new Error(`migration ${row.version} (${row.name}) was changed after it was applied; add a new migration instead`);
+        if (!file)
+          throw new Error(
+            `database has migration ${row.version} (${row.name}) that this code does not know; refusing to run an older build`,
+          );
+        if (file.checksum !== row.checksum)
+          throw new Error(
+            `migration ${row.version} (${row.name}) was changed after it was applied; add a new migration instead`,
+          );
       }
       const applied: string[] = [];
       for (const migration of migrations.filter((candidate) => !known.has(candidate.version))) {
@@ -75,7 +92,9 @@ export async function migrate(pool: pg.Pool, options: { schema?: string; dir?: s
           await client.query('COMMIT');
         } catch (error) {
           await client.query('ROLLBACK');
-          throw new Error(`migration ${String(migration.version).padStart(3, '0')}.${migration.name} failed: ${(error as Error).message}`);
+          throw new Error(
+            `migration ${String(migration.version).padStart(3, '0')}.${migration.name} failed: ${(error as Error).message}`,
+          );
         }
         applied.push(`${String(migration.version).padStart(3, '0')}.${migration.name}`);
       }

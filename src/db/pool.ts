@@ -18,7 +18,9 @@ export function createPool(options: { url: string; schema?: string; max?: number
     options: `-c search_path=${schema}`,
     application_name: 'breakglass',
   });
-  pool.on('error', (error) => process.stderr.write(`breakglass: idle PostgreSQL connection lost (${error.message}); the pool reconnects\n`));
+  pool.on('error', (error) =>
+    process.stderr.write(`breakglass: idle PostgreSQL connection lost (${error.message}); the pool reconnects\n`),
+  );
   return pool;
 }
 

@@ -13,7 +13,8 @@ export class AccountBusyError extends Error {
 const UNIQUE_VIOLATION = '23505';
 
 const isOneOpenViolation = (error: unknown) =>
-  (error as { code?: string }).code === UNIQUE_VIOLATION && (error as { constraint?: string }).constraint === 'requests_one_open_per_account';
+  (error as { code?: string }).code === UNIQUE_VIOLATION &&
+  (error as { constraint?: string }).constraint === 'requests_one_open_per_account';
 
 // A first row written by the API of the first version (version 0) whose workflow never started
 // because that API died before starting it. No API writes such rows any more; one older than
@@ -45,7 +46,6 @@ export function createRequestsRepository() {
       }
     },
 
-
     /**
      * Applies a workflow snapshot unless the row already holds a newer version, or this one as it
      * is. A workflow task lost with its worker runs again, and its Postgres writes (local
@@ -56,7 +56,7 @@ export function createRequestsRepository() {
     async project(db: Queryable, view: RequestView): Promise<boolean> {
       const result = await db
         .query(
-        `INSERT INTO requests (id, account_id, requester, status, created_at, version, view)
+          `INSERT INTO requests (id, account_id, requester, status, created_at, version, view)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, version = EXCLUDED.version, view = EXCLUDED.view
          WHERE requests.version < EXCLUDED.version OR (requests.version = EXCLUDED.version AND requests.view <> EXCLUDED.view)`,
@@ -93,7 +93,10 @@ export function createRequestsRepository() {
 
     /** A request and its account in one round trip: the read that starts every request route. */
     async getWithAccount(db: Queryable, id: string): Promise<{ view: RequestView; account: Account } | null> {
-      const { rows } = await db.query<AccountRow & { view: RequestView }>('SELECT r.view, a.* FROM requests r JOIN accounts a ON a.id = r.account_id WHERE r.id = $1', [id]);
+      const { rows } = await db.query<AccountRow & { view: RequestView }>(
+        'SELECT r.view, a.* FROM requests r JOIN accounts a ON a.id = r.account_id WHERE r.id = $1',
+        [id],
+      );
       const row = rows[0];
       return row ? { view: row.view, account: accountFromRow(row) } : null;
     },
@@ -108,7 +111,14 @@ export function createRequestsRepository() {
            AND ($4::timestamptz IS NULL OR (r.created_at, r.id) < ($4::timestamptz, $5::text))
          ORDER BY r.created_at DESC, r.id DESC
          LIMIT $6`,
-        [filter.status ?? null, filter.accountId ?? null, filter.visibleTo, filter.before?.createdAt ?? null, filter.before?.id ?? null, filter.limit],
+        [
+          filter.status ?? null,
+          filter.accountId ?? null,
+          filter.visibleTo,
+          filter.before?.createdAt ?? null,
+          filter.before?.id ?? null,
+          filter.limit,
+        ],
       );
       return rows.map((row) => row.view);
     },

@@ -27,12 +27,10 @@ export function createUnansweredUpdatesRepository() {
     },
 
     async forget(db: Queryable, key: UnansweredKey): Promise<void> {
-      await db.query('DELETE FROM unanswered_updates WHERE request_id = $1 AND actor = $2 AND action = $3 AND args_hash = $4', [
-        key.requestId,
-        key.actor,
-        key.action,
-        key.argsHash,
-      ]);
+      await db.query(
+        'DELETE FROM unanswered_updates WHERE request_id = $1 AND actor = $2 AND action = $3 AND args_hash = $4',
+        [key.requestId, key.actor, key.action, key.argsHash],
+      );
     },
   };
 }

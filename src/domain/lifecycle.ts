@@ -8,7 +8,15 @@ export const WORKFLOW_TYPE = 'breakglassLifecycle';
 /** Requests started before the crash-safe version run this type to their end (workflows/legacy/). */
 export const LEGACY_WORKFLOW_TYPE = 'breakglassRequest';
 
-export const REQUEST_STATUSES = ['pending_approval', 'released', 'awaiting_review', 'completed', 'denied', 'expired', 'cancelled'] as const;
+export const REQUEST_STATUSES = [
+  'pending_approval',
+  'released',
+  'awaiting_review',
+  'completed',
+  'denied',
+  'expired',
+  'cancelled',
+] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 export const OPEN_STATUSES: readonly RequestStatus[] = ['pending_approval', 'released'];

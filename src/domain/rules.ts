@@ -33,15 +33,18 @@ export function approvalsReached(view: RequestView): boolean {
 export function mayDecide(view: RequestView, membership: Membership, actor: Actor): Refusal | null {
   if (actor.id === view.requester) return forbidden('the requester cannot approve or deny their own request');
   if (!membership.approvers.includes(actor.id)) return forbidden('only an approver of the account can approve or deny');
-  if (view.approvals.some((approval) => approval.approver === actor.id)) return conflict('you have already decided on this request');
-  if (view.status !== 'pending_approval') return conflict(`${inState(view)}; decisions are taken only while pending_approval`);
+  if (view.approvals.some((approval) => approval.approver === actor.id))
+    return conflict('you have already decided on this request');
+  if (view.status !== 'pending_approval')
+    return conflict(`${inState(view)}; decisions are taken only while pending_approval`);
   if (approvalsReached(view)) return conflict('the request already has its approvals and is being released');
   return null;
 }
 
 export function mayCancel(view: RequestView, actor: Actor): Refusal | null {
   if (actor.id !== view.requester && !actor.isAdmin) return forbidden('only the requester or an admin can cancel');
-  if (view.status !== 'pending_approval') return conflict(`${inState(view)}; only a pending_approval request can be cancelled`);
+  if (view.status !== 'pending_approval')
+    return conflict(`${inState(view)}; only a pending_approval request can be cancelled`);
   if (approvalsReached(view)) return conflict('the request already has its approvals and is being released');
   return null;
 }
@@ -49,7 +52,8 @@ export function mayCancel(view: RequestView, actor: Actor): Refusal | null {
 export function mayReveal(view: RequestView, actor: Actor, nowMs: number): Refusal | null {
   if (actor.id !== view.requester) return forbidden('only the requester can reveal the credential');
   if (view.status !== 'released') return conflict(`${inState(view)}; the credential is revealed only while released`);
-  if (view.releaseExpiresAt && nowMs >= Date.parse(view.releaseExpiresAt)) return conflict('the release window has ended');
+  if (view.releaseExpiresAt && nowMs >= Date.parse(view.releaseExpiresAt))
+    return conflict('the release window has ended');
   if (view.closedBy) return conflict('the session is being closed');
   return null;
 }
@@ -59,12 +63,19 @@ export function mayReveal(view: RequestView, actor: Actor, nowMs: number): Refus
  * within its freshness may reveal. The stricter of the request's copied policy and the
  * account's current one applies, so tightening an account takes effect at once.
  */
-export function mayRevealStepUp(policies: Array<{ revealRequiresPasskey?: string } | undefined>, actor: Actor, nowMs: number): Refusal | null {
-  const limits = policies.map((policy) => policy?.revealRequiresPasskey).filter((value): value is string => Boolean(value));
+export function mayRevealStepUp(
+  policies: Array<{ revealRequiresPasskey?: string } | undefined>,
+  actor: Actor,
+  nowMs: number,
+): Refusal | null {
+  const limits = policies
+    .map((policy) => policy?.revealRequiresPasskey)
+    .filter((value): value is string => Boolean(value));
   if (limits.length === 0) return null;
   const freshest = limits.reduce((a, b) => (durationToMs(a) <= durationToMs(b) ? a : b));
   const authMs = actor.authTime ? Date.parse(actor.authTime) : NaN;
-  if (actor.amr?.includes('passkey') && Number.isFinite(authMs) && nowMs - authMs <= durationToMs(freshest)) return null;
+  if (actor.amr?.includes('passkey') && Number.isFinite(authMs) && nowMs - authMs <= durationToMs(freshest))
+    return null;
   return forbidden(
     `this account requires a passkey sign-in within the last ${freshest} to reveal the credential: sign in with your passkey ` +
       '(POST /v1/sessions/passkey/options, then POST /v1/sessions/passkey) and retry the reveal with that session token',
@@ -72,7 +83,8 @@ export function mayRevealStepUp(policies: Array<{ revealRequiresPasskey?: string
 }
 
 export function mayClose(view: RequestView, actor: Actor): Refusal | null {
-  if (actor.id !== view.requester && !actor.isAdmin) return forbidden('only the requester or an admin can close the session');
+  if (actor.id !== view.requester && !actor.isAdmin)
+    return forbidden('only the requester or an admin can close the session');
   if (view.status !== 'released') return conflict(`${inState(view)}; only a released session can be closed`);
   if (view.closedBy) return conflict('the session is already being closed');
   return null;
@@ -80,13 +92,19 @@ export function mayClose(view: RequestView, actor: Actor): Refusal | null {
 
 export function mayReview(view: RequestView, membership: Membership, actor: Actor): Refusal | null {
   if (actor.id === view.requester) return forbidden('the requester cannot review their own use');
-  if (view.approvals.some((approval) => approval.approver === actor.id)) return forbidden('an approver of this request cannot review it');
+  if (view.approvals.some((approval) => approval.approver === actor.id))
+    return forbidden('an approver of this request cannot review it');
   if (!membership.reviewers.includes(actor.id)) return forbidden('only a reviewer of the account can review');
-  if (view.status !== 'awaiting_review') return conflict(`${inState(view)}; a review is recorded only while awaiting_review`);
+  if (view.status !== 'awaiting_review')
+    return conflict(`${inState(view)}; a review is recorded only while awaiting_review`);
   return null;
 }
 
-export function mayRead(view: Pick<RequestView, 'requester'>, membership: Membership, actor: Actor & { isAuditor?: boolean }): boolean {
+export function mayRead(
+  view: Pick<RequestView, 'requester'>,
+  membership: Membership,
+  actor: Actor & { isAuditor?: boolean },
+): boolean {
   return (
     actor.isAdmin ||
     actor.isAuditor ||
@@ -108,10 +126,16 @@ export function mayManage(actor: Actor, what: 'accounts' | 'identity mappings'):
 
 /** The audit trail is read by admins and auditors. */
 export function mayReadAudit(actor: Actor & { isAuditor?: boolean }): Refusal | null {
-  return actor.isAdmin || actor.isAuditor ? null : forbidden('only BreakGlass.Admin or BreakGlass.Auditor read the audit trail');
+  return actor.isAdmin || actor.isAuditor
+    ? null
+    : forbidden('only BreakGlass.Admin or BreakGlass.Auditor read the audit trail');
 }
 
 /** Who sees an account: admins and auditors all, anyone else the accounts they belong to. */
 export function maySeeAccount(membership: Membership, actor: Actor & { isAuditor?: boolean }): boolean {
-  return actor.isAdmin || !!actor.isAuditor || [...membership.requesters, ...membership.approvers, ...membership.reviewers].includes(actor.id);
+  return (
+    actor.isAdmin ||
+    !!actor.isAuditor ||
+    [...membership.requesters, ...membership.approvers, ...membership.reviewers].includes(actor.id)
+  );
 }

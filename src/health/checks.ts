@@ -32,19 +32,35 @@ async function check(name: Dependency, probe: (signal: AbortSignal) => Promise<u
     return { name, ok: true, latencyMs: Date.now() - started };
   } catch (error) {
     // The first line only: enough to act on, no stack or internals.
-    return { name, ok: false, latencyMs: Date.now() - started, error: String((error as Error).message ?? error).split('\n')[0]!.slice(0, 200) };
+    return {
+      name,
+      ok: false,
+      latencyMs: Date.now() - started,
+      error: String((error as Error).message ?? error)
+        .split('\n')[0]!
+        .slice(0, 200),
+    };
   }
 }
 
-export function createReadinessChecks(deps: { pool: Pool; temporal: Connection; secrets: SecretClient; namespace: string }) {
+export function createReadinessChecks(deps: {
+  pool: Pool;
+  temporal: Connection;
+  secrets: SecretClient;
+  namespace: string;
+}) {
   return async function checkAll(): Promise<DependencyStatus[]> {
     return Promise.all([
       check('postgres', () => deps.pool.query('SELECT 1')),
       check('temporal', (signal) =>
-        deps.temporal.withAbortSignal(signal, () => deps.temporal.workflowService.describeNamespace({ namespace: deps.namespace })),
+        deps.temporal.withAbortSignal(signal, () =>
+          deps.temporal.workflowService.describeNamespace({ namespace: deps.namespace }),
+        ),
       ),
       // Listing one page proves reachability, TLS trust and authorisation without reading any value.
-      check('keyvault', (signal) => deps.secrets.listPropertiesOfSecrets({ abortSignal: signal }).byPage({ maxPageSize: 1 }).next()),
+      check('keyvault', (signal) =>
+        deps.secrets.listPropertiesOfSecrets({ abortSignal: signal }).byPage({ maxPageSize: 1 }).next(),
+      ),
     ]);
   };
 }

@@ -42,7 +42,10 @@ const boundedRetryAfter: PipelinePolicy = {
   },
 };
 
-type KeyVaultConfig = Pick<Config, 'KEYVAULT_URL' | 'KEYVAULT_CA_CERT' | 'KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION' | 'KEYVAULT_CREDENTIAL'>;
+type KeyVaultConfig = Pick<
+  Config,
+  'KEYVAULT_URL' | 'KEYVAULT_CA_CERT' | 'KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION' | 'KEYVAULT_CREDENTIAL'
+>;
 
 export function createSecretClient(config: KeyVaultConfig): SecretClient {
   const credential = config.KEYVAULT_CREDENTIAL === 'emulator' ? emulatorCredential : new DefaultAzureCredential();
@@ -61,7 +64,12 @@ export function isSecretDisabledError(error: unknown): boolean {
   return e?.statusCode === 403 && e.details?.error?.innerError?.code === 'SecretDisabled';
 }
 
-const CREDENTIAL_ERRORS = ['CredentialUnavailableError', 'AuthenticationError', 'AuthenticationRequiredError', 'AggregateAuthenticationError'];
+const CREDENTIAL_ERRORS = [
+  'CredentialUnavailableError',
+  'AuthenticationError',
+  'AuthenticationRequiredError',
+  'AggregateAuthenticationError',
+];
 
 /**
  * Why a Key Vault call failed, when the failure is Key Vault's or the service's access to it

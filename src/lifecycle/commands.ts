@@ -27,7 +27,18 @@ import {
   type ReviewArgs,
 } from '../domain/messages';
 import type { BreakglassInput, RequestView, WorkflowLimits } from '../domain/request';
-import { mayCancel, mayClose, mayCreate, mayDecide, mayRead, mayReveal, mayRevealStepUp, mayReview, type Actor, type Refusal } from '../domain/rules';
+import {
+  mayCancel,
+  mayClose,
+  mayCreate,
+  mayDecide,
+  mayRead,
+  mayReveal,
+  mayRevealStepUp,
+  mayReview,
+  type Actor,
+  type Refusal,
+} from '../domain/rules';
 import { isSecretDisabledError } from '../keyvault/secret-client';
 import type { breakglassLifecycle } from '../../workflows/lifecycle';
 import { DependencyError, IdempotencyKeyReusedError, NotFoundError, RefusedError } from '../errors';
@@ -77,7 +88,12 @@ export function createLifecycle(deps: LifecycleDeps) {
   const idempotency = createIdempotencyRepository();
   const unanswered = createUnansweredUpdatesRepository();
 
-  async function auditRefusal(actor: Actor, action: string, refusal: Refusal, target: { requestId?: string; accountId?: string; status?: string }) {
+  async function auditRefusal(
+    actor: Actor,
+    action: string,
+    refusal: Refusal,
+    target: { requestId?: string; accountId?: string; status?: string },
+  ) {
     await withTransaction(pool, (tx) =>
       audit.append(tx, {
         actor: actor.id,
@@ -89,7 +105,12 @@ export function createLifecycle(deps: LifecycleDeps) {
     );
   }
 
-  async function refuse(actor: Actor, action: string, refusal: Refusal, target: { requestId?: string; accountId?: string; status?: string }): Promise<never> {
+  async function refuse(
+    actor: Actor,
+    action: string,
+    refusal: Refusal,
+    target: { requestId?: string; accountId?: string; status?: string },
+  ): Promise<never> {
     await auditRefusal(actor, action, refusal, target);
     throw new RefusedError(refusal.type, refusal.reason, target.status);
   }
@@ -98,13 +119,22 @@ export function createLifecycle(deps: LifecycleDeps) {
    * The request and its account, for a caller who may see it. Someone who may not gets the same
    * 404 as for a request that does not exist (so ids cannot be probed), and that is audited.
    */
-  async function loadVisible(caller: Caller, requestId: string, action: string): Promise<{ view: RequestView; account: Account }> {
+  async function loadVisible(
+    caller: Caller,
+    requestId: string,
+    action: string,
+  ): Promise<{ view: RequestView; account: Account }> {
     // One query: the account comes with the request (a foreign key guarantees it exists).
     const loaded = await requests.getWithAccount(pool, requestId);
     if (!loaded) throw new NotFoundError(`request ${requestId}`);
     const { view, account } = loaded;
     if (!mayRead(view, account, caller)) {
-      await auditRefusal(caller, action, { type: REFUSAL.forbidden, reason: 'the request is not visible to this caller (answered 404)' }, { requestId, accountId: view.accountId });
+      await auditRefusal(
+        caller,
+        action,
+        { type: REFUSAL.forbidden, reason: 'the request is not visible to this caller (answered 404)' },
+        { requestId, accountId: view.accountId },
+      );
       throw new NotFoundError(`request ${requestId}`);
     }
     return { view, account };
@@ -135,7 +165,8 @@ export function createLifecycle(deps: LifecycleDeps) {
     const earlier = await unanswered.find(pool, key);
     if (!earlier) {
       const refusal = rules(view, account);
-      if (refusal) return refuse(caller, action, refusal, { requestId, accountId: view.accountId, status: view.status });
+      if (refusal)
+        return refuse(caller, action, refusal, { requestId, accountId: view.accountId, status: view.status });
     }
     const updateId = earlier ?? randomUUID();
     const target = { requestId, accountId: view.accountId };
@@ -152,11 +183,20 @@ export function createLifecycle(deps: LifecycleDeps) {
       }
       if (error instanceof WorkflowNotFoundError) {
         const latest = (await requests.get(pool, requestId)) ?? view;
-        return refuse(caller, action, { type: REFUSAL.conflict, reason: `the request is ${latest.status}; its workflow has finished` }, { ...target, status: latest.status });
+        return refuse(
+          caller,
+          action,
+          { type: REFUSAL.conflict, reason: `the request is ${latest.status}; its workflow has finished` },
+          { ...target, status: latest.status },
+        );
       }
       if (isDeadline(error)) {
         await unanswered.remember(pool, key, updateId).catch(() => {});
-        throw new DependencyError('temporal', `the workflow service did not confirm the ${action} within ${UPDATE_DEADLINE_MS / 1000} s; it may still take effect. Send the same request again to learn its outcome`, true);
+        throw new DependencyError(
+          'temporal',
+          `the workflow service did not confirm the ${action} within ${UPDATE_DEADLINE_MS / 1000} s; it may still take effect. Send the same request again to learn its outcome`,
+          true,
+        );
       }
       throw error;
     }
@@ -164,14 +204,21 @@ export function createLifecycle(deps: LifecycleDeps) {
 
   /** Membership is checked against the account as it is now: a requester removed mid-flight can no longer act. */
   const stillRequester = (account: Account, actor: Actor): Refusal | null =>
-    actor.isAdmin || account.requesters.includes(actor.id) ? null : { type: REFUSAL.forbidden, reason: 'you are no longer a requester of this account' };
+    actor.isAdmin || account.requesters.includes(actor.id)
+      ? null
+      : { type: REFUSAL.forbidden, reason: 'you are no longer a requester of this account' };
 
   /**
    * Starts the request's workflow and waits until it has recorded the creation (its first row):
    * the API writes nothing itself, so a crash at any moment leaves a whole request or none.
    * Idempotent by request id: a second call for the same id joins the first.
    */
-  async function startRequest(actor: Actor, account: Account, input: CreateRequestInput, requestId: string): Promise<RequestView | { refused: string } | { finished: true }> {
+  async function startRequest(
+    actor: Actor,
+    account: Account,
+    input: CreateRequestInput,
+    requestId: string,
+  ): Promise<RequestView | { refused: string } | { finished: true }> {
     const workflowInput: BreakglassInput = {
       requestId,
       accountId: account.id,
@@ -202,13 +249,21 @@ export function createLifecycle(deps: LifecycleDeps) {
         }),
       );
     } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === FAILURE.accountBusy) {
+      if (
+        error instanceof WorkflowUpdateFailedError &&
+        error.cause instanceof ApplicationFailure &&
+        error.cause.type === FAILURE.accountBusy
+      ) {
         return { refused: error.cause.message };
       }
       // The id's workflow has already finished: it was created (and its row tells) or refused.
       if (error instanceof WorkflowExecutionAlreadyStartedError) return { finished: true };
       if (isDeadline(error)) {
-        throw new DependencyError('temporal', `the workflow service did not confirm the request within ${START_DEADLINE_MS / 1000} s; it may still be created. Retry with the same Idempotency-Key to learn its outcome`, true);
+        throw new DependencyError(
+          'temporal',
+          `the workflow service did not confirm the request within ${START_DEADLINE_MS / 1000} s; it may still be created. Retry with the same Idempotency-Key to learn its outcome`,
+          true,
+        );
       }
       throw error;
     }
@@ -243,23 +298,41 @@ export function createLifecycle(deps: LifecycleDeps) {
           requestId = await idempotency.renew(pool, actor.id, idempotencyKey, requestId, randomUUID());
           continue;
         }
-        const reason = 'refused' in outcome ? outcome.refused : `account ${account.id} already has a request that is pending_approval or released`;
+        const reason =
+          'refused' in outcome
+            ? outcome.refused
+            : `account ${account.id} already has a request that is pending_approval or released`;
         return refuse(actor, 'request.create', { type: REFUSAL.conflict, reason }, { accountId: account.id });
       }
     },
 
-    async decide(caller: Caller, requestId: string, decision: 'approve' | 'deny', comment: string | null): Promise<RequestView> {
+    async decide(
+      caller: Caller,
+      requestId: string,
+      decision: 'approve' | 'deny',
+      comment: string | null,
+    ): Promise<RequestView> {
       const args = { actor: caller.id, decision, comment };
-      const { result } = await act(caller, requestId, decision === 'approve' ? 'request.approve' : 'request.deny', args, (view, account) => mayDecide(view, account, caller), (updateId) =>
-        handle(requestId).executeUpdate(decideUpdate, { args: [args], updateId }),
+      const { result } = await act(
+        caller,
+        requestId,
+        decision === 'approve' ? 'request.approve' : 'request.deny',
+        args,
+        (view, account) => mayDecide(view, account, caller),
+        (updateId) => handle(requestId).executeUpdate(decideUpdate, { args: [args], updateId }),
       );
       return result;
     },
 
     async cancel(caller: Caller, requestId: string, reason: string | null): Promise<RequestView> {
       const args = { actor: caller.id, isAdmin: caller.isAdmin, reason };
-      const { result } = await act(caller, requestId, 'request.cancel', args, (view, account) => mayCancel(view, caller) ?? stillRequester(account, caller), (updateId) =>
-        handle(requestId).executeUpdate(cancelUpdate, { args: [args], updateId }),
+      const { result } = await act(
+        caller,
+        requestId,
+        'request.cancel',
+        args,
+        (view, account) => mayCancel(view, caller) ?? stillRequester(account, caller),
+        (updateId) => handle(requestId).executeUpdate(cancelUpdate, { args: [args], updateId }),
       );
       return result;
     },
@@ -280,11 +353,21 @@ export function createLifecycle(deps: LifecycleDeps) {
       );
       try {
         const secret = await deps.secrets.getSecret(grant.secretName);
-        if (Date.now() >= Date.parse(grant.releaseExpiresAt)) throw new RefusedError(REFUSAL.conflict, 'the release window has ended');
-        return { value: secret.value ?? '', version: secret.properties.version ?? '', releaseExpiresAt: grant.releaseExpiresAt };
+        if (Date.now() >= Date.parse(grant.releaseExpiresAt))
+          throw new RefusedError(REFUSAL.conflict, 'the release window has ended');
+        return {
+          value: secret.value ?? '',
+          version: secret.properties.version ?? '',
+          releaseExpiresAt: grant.releaseExpiresAt,
+        };
       } catch (error) {
         if (isSecretDisabledError(error)) {
-          return refuse(caller, 'credential.reveal', { type: REFUSAL.conflict, reason: 'the credential is sealed in Key Vault' }, { requestId, accountId: view.accountId });
+          return refuse(
+            caller,
+            'credential.reveal',
+            { type: REFUSAL.conflict, reason: 'the credential is sealed in Key Vault' },
+            { requestId, accountId: view.accountId },
+          );
         }
         throw error;
       }
@@ -292,16 +375,26 @@ export function createLifecycle(deps: LifecycleDeps) {
 
     async close(caller: Caller, requestId: string, summary: string): Promise<RequestView> {
       const args = { actor: caller.id, isAdmin: caller.isAdmin, summary };
-      const { result } = await act(caller, requestId, 'session.close', args, (view, account) => mayClose(view, caller) ?? stillRequester(account, caller), (updateId) =>
-        handle(requestId).executeUpdate(closeUpdate, { args: [args], updateId }),
+      const { result } = await act(
+        caller,
+        requestId,
+        'session.close',
+        args,
+        (view, account) => mayClose(view, caller) ?? stillRequester(account, caller),
+        (updateId) => handle(requestId).executeUpdate(closeUpdate, { args: [args], updateId }),
       );
       return result;
     },
 
     async review(caller: Caller, requestId: string, review: Omit<ReviewArgs, 'actor'>): Promise<RequestView> {
       const args = { actor: caller.id, ...review };
-      const { result } = await act(caller, requestId, 'review', args, (view, account) => mayReview(view, account, caller), (updateId) =>
-        handle(requestId).executeUpdate(reviewUpdate, { args: [args], updateId }),
+      const { result } = await act(
+        caller,
+        requestId,
+        'review',
+        args,
+        (view, account) => mayReview(view, account, caller),
+        (updateId) => handle(requestId).executeUpdate(reviewUpdate, { args: [args], updateId }),
       );
       return result;
     },
@@ -317,9 +410,14 @@ export function createLifecycle(deps: LifecycleDeps) {
 
 /** The call ran out of its deadline (the SDK wraps the gRPC status in ServiceError): nothing is known of its outcome. */
 function isDeadline(error: unknown): boolean {
-  for (let e = error as { code?: number; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth += 1) {
+  for (
+    let e = error as { code?: number; message?: string; cause?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    e = e.cause as typeof e, depth += 1
+  ) {
     if (e instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
-    if (e.code === 4 /* DEADLINE_EXCEEDED */ || /DEADLINE_EXCEEDED|deadline exceeded/i.test(e.message ?? '')) return true;
+    if (e.code === 4 /* DEADLINE_EXCEEDED */ || /DEADLINE_EXCEEDED|deadline exceeded/i.test(e.message ?? ''))
+      return true;
   }
   return false;
 }

@@ -48,13 +48,22 @@ export const healthRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugin
       const [dependencies, ways] = await Promise.all([checkAll(), identity()]);
       const down = dependencies.filter((dependency) => !dependency.ok);
       // A failing alert sink does not make the service unready (alerts wait and are retried), but it is listed.
-      const alertSinks = { failing: down.some((dependency) => dependency.name === 'postgres') ? [] : await failingSinks(deps.pool).catch(() => []) };
+      const alertSinks = {
+        failing: down.some((dependency) => dependency.name === 'postgres')
+          ? []
+          : await failingSinks(deps.pool).catch(() => []),
+      };
       if (down.length === 0) return { status: 'ready' as const, dependencies, identity: ways, alertSinks };
-      return sendProblem(reply, 503, `not ready: ${down.map((dependency) => `${dependency.name} (${dependency.error})`).join(', ')}`, {
-        dependencies,
-        identity: ways,
-        alertSinks,
-      });
+      return sendProblem(
+        reply,
+        503,
+        `not ready: ${down.map((dependency) => `${dependency.name} (${dependency.error})`).join(', ')}`,
+        {
+          dependencies,
+          identity: ways,
+          alertSinks,
+        },
+      );
     },
   );
 };

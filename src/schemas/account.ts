@@ -23,9 +23,18 @@ export const policySchema = z
   .meta({ id: 'Policy' });
 
 /** Printable, no whitespace or control characters (PostgreSQL text cannot hold NUL). */
-const upn = () => z.string().max(256).regex(/^[^@\s\u0000-\u001F\u007F]+@[^@\s\u0000-\u001F\u007F]+\.[^@\s\u0000-\u001F\u007F]+$/, 'must be a user principal name such as bg1@contoso.onmicrosoft.com');
+const upn = () =>
+  z
+    .string()
+    .max(256)
+    .regex(
+      /^[^@\s\u0000-\u001F\u007F]+@[^@\s\u0000-\u001F\u007F]+\.[^@\s\u0000-\u001F\u007F]+$/,
+      'must be a user principal name such as bg1@contoso.onmicrosoft.com',
+    );
 
-export const accountId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2-63 lower-case letters, digits or hyphens');
+export const accountId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2-63 lower-case letters, digits or hyphens');
 
 /** What the watch needs to know about the account in Entra (issue 13): optional, so accounts registered before the watch still work. */
 export const watchSettingsSchema = z
@@ -36,18 +45,42 @@ export const watchSettingsSchema = z
   })
   .strict()
   .meta({ id: 'WatchSettings' });
-const entraObjectId = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be the Entra object id (a GUID) of the user');
+const entraObjectId = z
+  .string()
+  .regex(
+    /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+    'must be the Entra object id (a GUID) of the user',
+  );
 
 /** Separation of duties holds per account: nobody approves or reviews what they may request. */
-const separated = <T extends { requesters?: string[]; approvers?: string[]; reviewers?: string[]; policy?: { requiredApprovals: number } }>(value: T, ctx: z.RefinementCtx) => {
+const separated = <
+  T extends {
+    requesters?: string[];
+    approvers?: string[];
+    reviewers?: string[];
+    policy?: { requiredApprovals: number };
+  },
+>(
+  value: T,
+  ctx: z.RefinementCtx,
+) => {
   const requesters = new Set(value.requesters ?? []);
   for (const role of ['approvers', 'reviewers'] as const) {
     (value[role] ?? []).forEach((member, index) => {
-      if (requesters.has(member)) ctx.addIssue({ code: 'custom', path: [role, index], message: `${member} is a requester and cannot also be one of the ${role}` });
+      if (requesters.has(member))
+        ctx.addIssue({
+          code: 'custom',
+          path: [role, index],
+          message: `${member} is a requester and cannot also be one of the ${role}`,
+        });
     });
   }
   if (value.approvers && value.policy && value.approvers.length < value.policy.requiredApprovals) {
-    ctx.addIssue({ code: 'custom', path: ['approvers'], message: `needs at least ${value.policy.requiredApprovals} approvers for policy.requiredApprovals` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['approvers'],
+      message: `needs at least ${value.policy.requiredApprovals} approvers for policy.requiredApprovals`,
+    });
   }
 };
 

@@ -25,7 +25,9 @@ export const auditEventSchema = z
   })
   .meta({ id: 'AuditEvent' });
 
-export const auditListSchema = z.object({ events: z.array(auditEventSchema), nextAfter: z.number().nullable() }).meta({ id: 'AuditList' });
+export const auditListSchema = z
+  .object({ events: z.array(auditEventSchema), nextAfter: z.number().nullable() })
+  .meta({ id: 'AuditList' });
 
 export const verifyQuery = z
   .object({
@@ -33,7 +35,9 @@ export const verifyQuery = z
       .string()
       .regex(/^[0-9a-f]{64}$/, 'wants a lower-case hex SHA-256 hash, as sent in an audit.checkpoint alert')
       .optional()
-      .describe('A head hash from an alert or an audit.checkpoint event; the answer says whether the chain still contains it'),
+      .describe(
+        'A head hash from an alert or an audit.checkpoint event; the answer says whether the chain still contains it',
+      ),
   })
   .strict();
 

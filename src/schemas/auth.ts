@@ -3,7 +3,12 @@ import { principalId, text } from './common';
 
 /** Shapes of the sign-in, session, passkey and identity-mapping routes. */
 
-const b64url = (max: number) => z.string().min(1).max(max).regex(/^[A-Za-z0-9_-]+$/, 'must be base64url');
+const b64url = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be base64url');
 
 // What a browser's navigator.credentials.create()/get() returns, as @simplewebauthn/browser serialises it.
 // Unknown fields (browsers add a few) are dropped, not refused.
@@ -38,11 +43,16 @@ export const authenticationResponse = z
   })
   .meta({ id: 'AuthenticationResponse' });
 
-export const enrolBody = z.object({ name: text(64).trim().min(1).default('passkey'), response: registrationResponse }).strict();
+export const enrolBody = z
+  .object({ name: text(64).trim().min(1).default('passkey'), response: registrationResponse })
+  .strict();
 export const signInBody = z.object({ response: authenticationResponse }).strict();
 
 /** Options handed to the browser as they are; described loosely here, they are WebAuthn's own JSON. */
-export const webauthnOptions = z.record(z.string(), z.unknown()).meta({ id: 'WebAuthnOptions', description: 'PublicKeyCredentialCreationOptionsJSON or PublicKeyCredentialRequestOptionsJSON' });
+export const webauthnOptions = z.record(z.string(), z.unknown()).meta({
+  id: 'WebAuthnOptions',
+  description: 'PublicKeyCredentialCreationOptionsJSON or PublicKeyCredentialRequestOptionsJSON',
+});
 
 export const passkeySchema = z
   .object({
@@ -87,7 +97,9 @@ export const sessionSchema = z
 
 export const signedInSchema = z
   .object({
-    token: z.string().meta({ description: 'Send as Authorization: Bearer <token>. Shown once; the service keeps only its hash.' }),
+    token: z
+      .string()
+      .meta({ description: 'Send as Authorization: Bearer <token>. Shown once; the service keeps only its hash.' }),
     session: sessionSchema,
   })
   .meta({ id: 'SignedIn' });
@@ -95,8 +107,16 @@ export const signedInSchema = z
 export const sessionQuery = z.object({ principal: principalId.optional() }).strict();
 
 // Issuers and subjects are printable (PostgreSQL text cannot hold NUL, and a claim never has control characters).
-const issuerText = z.string().min(1).max(512).regex(/^[^\s\u0000-\u001F\u007F]+$/, 'must be an issuer (printable, no whitespace)');
-const subjectText = z.string().min(1).max(256).regex(/^[^\s\u0000-\u001F\u007F]+$/, 'must be a subject (printable, no whitespace)');
+const issuerText = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(/^[^\s\u0000-\u001F\u007F]+$/, 'must be an issuer (printable, no whitespace)');
+const subjectText = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^\s\u0000-\u001F\u007F]+$/, 'must be a subject (printable, no whitespace)');
 
 export const identityMappingBody = z
   .object({
@@ -108,7 +128,13 @@ export const identityMappingBody = z
   .meta({ id: 'IdentityMappingCreate' });
 
 export const identityMappingSchema = z
-  .object({ issuer: z.string(), subject: z.string(), principal: z.string(), createdBy: z.string(), createdAt: z.string() })
+  .object({
+    issuer: z.string(),
+    subject: z.string(),
+    principal: z.string(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+  })
   .meta({ id: 'IdentityMapping' });
 
 export const identityMappingKey = z.object({ issuer: issuerText, subject: subjectText }).strict();

@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { isIsoDuration, durationToMs } from '../domain/durations';
 
 /** Principal ids are Entra object ids (GUIDs) or OIDC subjects: printable, bounded, no whitespace. */
-export const principalId = z.string().min(1).max(128).regex(/^[A-Za-z0-9._@:\-]+$/, 'must be a principal id (letters, digits, . _ @ : -)');
+export const principalId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._@:\-]+$/, 'must be a principal id (letters, digits, . _ @ : -)');
 
 /** Free text from people: bounded, no control characters other than newline and tab. */
 export const text = (max: number) =>
@@ -12,18 +16,30 @@ export const text = (max: number) =>
     .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/, 'must not contain control characters');
 
 /** Blank text is refused by a pattern, not only after trimming, so the OpenAPI document says so too. */
-export const requiredText = (max: number) => text(max).min(1, 'must not be empty').regex(/\S/, 'must not be blank').trim();
+export const requiredText = (max: number) =>
+  text(max).min(1, 'must not be empty').regex(/\S/, 'must not be blank').trim();
 
 export const isoDuration = (options: { minMs?: number; maxMs?: number; what: string }) =>
   z
     .string()
     .refine(isIsoDuration, 'must be an ISO-8601 duration in days, hours, minutes or seconds, such as PT30M')
-    .refine((value) => !isIsoDuration(value) || durationToMs(value) >= (options.minMs ?? 1000), `${options.what} must be at least ${(options.minMs ?? 1000) / 1000} seconds`)
-    .refine((value) => !isIsoDuration(value) || options.maxMs === undefined || durationToMs(value) <= options.maxMs, `${options.what} is too long`);
+    .refine(
+      (value) => !isIsoDuration(value) || durationToMs(value) >= (options.minMs ?? 1000),
+      `${options.what} must be at least ${(options.minMs ?? 1000) / 1000} seconds`,
+    )
+    .refine(
+      (value) => !isIsoDuration(value) || options.maxMs === undefined || durationToMs(value) <= options.maxMs,
+      `${options.what} is too long`,
+    );
 
 /** One dependency's readiness, as /readyz reports it (in its 200 answer and in its 503 problem). */
 export const dependencyStatusSchema = z
-  .object({ name: z.enum(['postgres', 'temporal', 'keyvault']), ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() })
+  .object({
+    name: z.enum(['postgres', 'temporal', 'keyvault']),
+    ok: z.boolean(),
+    latencyMs: z.number(),
+    error: z.string().optional(),
+  })
   .meta({ id: 'DependencyStatus' });
 
 export const problemSchema = z
@@ -38,7 +54,9 @@ export const problemSchema = z
     mayStillTakeEffect: z
       .boolean()
       .optional()
-      .describe('true when the action was handed on but not seen to finish: send the same request again to learn its outcome'),
+      .describe(
+        'true when the action was handed on but not seen to finish: send the same request again to learn its outcome',
+      ),
     dependencies: z.array(dependencyStatusSchema).optional(),
     // Readiness only: each way in (see IdentityStatus); kept loose here to avoid a cycle with schemas/health.
     identity: z.record(z.string(), z.unknown()).optional(),

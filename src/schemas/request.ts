@@ -24,9 +24,15 @@ export const decisionBody = z
   .strict()
   .meta({ id: 'Decision' });
 
-export const cancelBody = z.object({ reason: text(1000).nullable().optional() }).strict().meta({ id: 'Cancel' });
+export const cancelBody = z
+  .object({ reason: text(1000).nullable().optional() })
+  .strict()
+  .meta({ id: 'Cancel' });
 
-export const closeBody = z.object({ summary: requiredText(4000) }).strict().meta({ id: 'Close' });
+export const closeBody = z
+  .object({ summary: requiredText(4000) })
+  .strict()
+  .meta({ id: 'Close' });
 
 export const reviewBody = z
   .object({
@@ -40,7 +46,12 @@ export const reviewBody = z
   .meta({ id: 'Review' });
 
 export const idempotencyKeyHeader = z.object({
-  'idempotency-key': z.string().min(8, 'must be 8-200 characters').max(200, 'must be 8-200 characters').regex(/^[\x21-\x7E]+$/, 'must be printable ASCII').optional(),
+  'idempotency-key': z
+    .string()
+    .min(8, 'must be 8-200 characters')
+    .max(200, 'must be 8-200 characters')
+    .regex(/^[\x21-\x7E]+$/, 'must be printable ASCII')
+    .optional(),
 });
 
 export const listQuery = z
@@ -48,11 +59,20 @@ export const listQuery = z
     status: statusSchema.optional(),
     accountId: accountId.optional(),
     limit: z.coerce.number().int().min(1).max(100).default(25),
-    cursor: z.string().max(200).meta({ description: 'opaque: the nextCursor of an earlier page; any other value is 400' }).optional(),
+    cursor: z
+      .string()
+      .max(200)
+      .meta({ description: 'opaque: the nextCursor of an earlier page; any other value is 400' })
+      .optional(),
   })
   .strict();
 
-const approval = z.object({ approver: z.string(), decision: z.enum(['approve', 'deny']), comment: z.string().nullable(), at: z.string() });
+const approval = z.object({
+  approver: z.string(),
+  decision: z.enum(['approve', 'deny']),
+  comment: z.string().nullable(),
+  at: z.string(),
+});
 const review = z.object({
   reviewer: z.string(),
   actionsAppropriate: z.boolean(),
@@ -86,10 +106,16 @@ export const requestSchema = z
     review: review.nullable(),
     cancelledBy: z.string().nullable(),
     cancelReason: z.string().nullable(),
-    timeline: z.array(z.object({ at: z.string(), action: z.string(), actor: z.string(), detail: z.string().optional() })),
+    timeline: z.array(
+      z.object({ at: z.string(), action: z.string(), actor: z.string(), detail: z.string().optional() }),
+    ),
   })
   .meta({ id: 'Request' });
 
-export const requestListSchema = z.object({ items: z.array(requestSchema), nextCursor: z.string().nullable() }).meta({ id: 'RequestList' });
+export const requestListSchema = z
+  .object({ items: z.array(requestSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'RequestList' });
 
-export const revealSchema = z.object({ value: z.string(), version: z.string(), releaseExpiresAt: z.string() }).meta({ id: 'Reveal' });
+export const revealSchema = z
+  .object({ value: z.string(), version: z.string(), releaseExpiresAt: z.string() })
+  .meta({ id: 'Reveal' });

@@ -52,7 +52,10 @@ export const caseListQuery = z
   .object({ accountId: accountIdSchema.optional(), status: z.enum(['open', 'closed']).optional() })
   .strict();
 
-export const closeCaseBody = z.object({ explanation: requiredText(4000) }).strict().meta({ id: 'CaseClose' });
+export const closeCaseBody = z
+  .object({ explanation: requiredText(4000) })
+  .strict()
+  .meta({ id: 'CaseClose' });
 
 export const checkSchema = z
   .object({
@@ -66,7 +69,13 @@ export const checkSchema = z
   .meta({ id: 'DriftCheck' });
 
 export const checksResultSchema = z
-  .object({ accountId: z.string(), checkedAt: z.string(), checks: z.array(checkSchema), newlyFailed: z.array(z.string()), recovered: z.array(z.string()) })
+  .object({
+    accountId: z.string(),
+    checkedAt: z.string(),
+    checks: z.array(checkSchema),
+    newlyFailed: z.array(z.string()),
+    recovered: z.array(z.string()),
+  })
   .meta({ id: 'DriftCheckRun' });
 
 export const drillSchema = z
@@ -90,7 +99,12 @@ export const drillSchema = z
   .meta({ id: 'Drill', description: 'A drill (scenario drill) and its evidence' });
 
 export const drillListSchema = z
-  .object({ accountId: z.string(), drillInterval: z.string(), lastSuccessfulAt: z.string().nullable(), items: z.array(drillSchema) })
+  .object({
+    accountId: z.string(),
+    drillInterval: z.string(),
+    lastSuccessfulAt: z.string().nullable(),
+    items: z.array(drillSchema),
+  })
   .meta({ id: 'DrillList' });
 
 export const readinessSchema = z
@@ -100,6 +114,11 @@ export const readinessSchema = z
     checks: z.array(checkSchema),
     lastDrill: drillSchema.nullable(),
     lastSignIn: observationSchema.nullable(),
-    watch: z.object({ degraded: z.boolean(), consecutiveFailures: z.number().int(), lastSuccessAt: z.string().nullable(), lastError: z.string().nullable() }),
+    watch: z.object({
+      degraded: z.boolean(),
+      consecutiveFailures: z.number().int(),
+      lastSuccessAt: z.string().nullable(),
+      lastError: z.string().nullable(),
+    }),
   })
   .meta({ id: 'AccountReadiness' });

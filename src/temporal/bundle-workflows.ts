@@ -9,19 +9,27 @@ import { WORKFLOWS_PATH } from '../worker';
  */
 export function bundleWorkflowsInChildProcess(): Promise<string> {
   // The same Node and loader flags (tsx) as this process; the code comes back over IPC.
-  const child = spawn(process.execPath, [...process.execArgv, __filename], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = spawn(process.execPath, [...process.execArgv, __filename], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     let code: string | undefined;
     child.once('message', (message) => (code = String(message)));
     child.once('error', reject);
-    child.once('exit', (exitCode, signal) => (exitCode === 0 && code ? resolve(code) : reject(new Error(`bundling the workflows failed (${signal ?? `exit ${exitCode}`})`))));
+    child.once('exit', (exitCode, signal) =>
+      exitCode === 0 && code
+        ? resolve(code)
+        : reject(new Error(`bundling the workflows failed (${signal ?? `exit ${exitCode}`})`)),
+    );
   });
 }
 
 async function bundleAndSend(): Promise<void> {
   const quiet = { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} };
   const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
-  await new Promise<void>((resolve, reject) => process.send!(code, (error: Error | null) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    process.send!(code, (error: Error | null) => (error ? reject(error) : resolve())),
+  );
   process.disconnect();
 }
 

@@ -47,9 +47,16 @@ export interface CaseRefusal {
 }
 
 /** A reviewer of the account closes the case, once, with an explanation. */
-export function mayCloseCase(view: Pick<CaseView, 'status'>, reviewers: string[], actor: string, explanation: string): CaseRefusal | null {
-  if (!reviewers.includes(actor)) return { type: 'Forbidden', reason: 'only a reviewer of the account may close an unexplained-sign-in case' };
+export function mayCloseCase(
+  view: Pick<CaseView, 'status'>,
+  reviewers: string[],
+  actor: string,
+  explanation: string,
+): CaseRefusal | null {
+  if (!reviewers.includes(actor))
+    return { type: 'Forbidden', reason: 'only a reviewer of the account may close an unexplained-sign-in case' };
   if (view.status !== 'open') return { type: 'Conflict', reason: `the case is ${view.status}` };
-  if (explanation.trim().length < 10) return { type: 'Conflict', reason: 'an explanation of at least 10 characters is required' };
+  if (explanation.trim().length < 10)
+    return { type: 'Conflict', reason: 'an explanation of at least 10 characters is required' };
   return null;
 }

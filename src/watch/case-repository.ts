@@ -22,7 +22,7 @@ const fromRow = (row: Row): CaseView => ({
   openedAt: new Date(row.opened_at).toISOString(),
   dueAt: new Date(row.due_at).toISOString(),
   reminders: row.reminders,
-  closedAt: (row.closed_at ? new Date(row.closed_at).toISOString() : null),
+  closedAt: row.closed_at ? new Date(row.closed_at).toISOString() : null,
   closedBy: row.closed_by,
   explanation: row.explanation,
 });
@@ -43,7 +43,10 @@ export function createCaseRepository() {
     },
 
     async close(db: Queryable, view: CaseView): Promise<void> {
-      await db.query("UPDATE signin_cases SET status = 'closed', closed_at = $2, closed_by = $3, explanation = $4 WHERE id = $1", [view.caseId, view.closedAt, view.closedBy, view.explanation]);
+      await db.query(
+        "UPDATE signin_cases SET status = 'closed', closed_at = $2, closed_by = $3, explanation = $4 WHERE id = $1",
+        [view.caseId, view.closedAt, view.closedBy, view.explanation],
+      );
     },
 
     async get(db: Queryable, caseId: string): Promise<CaseView | null> {

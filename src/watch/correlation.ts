@@ -14,7 +14,10 @@ export interface ReleaseWindow {
 }
 
 /** Released until closed, plus a grace period for the session the person already had. */
-export function releaseWindow(view: Pick<RequestView, 'id' | 'status' | 'releasedAt' | 'closedAt' | 'releaseExpiresAt'>, graceMs: number): ReleaseWindow | null {
+export function releaseWindow(
+  view: Pick<RequestView, 'id' | 'status' | 'releasedAt' | 'closedAt' | 'releaseExpiresAt'>,
+  graceMs: number,
+): ReleaseWindow | null {
   if (!view.releasedAt) return null;
   const end = view.closedAt ?? (view.status === 'released' ? null : view.releaseExpiresAt);
   return { requestId: view.id, fromMs: Date.parse(view.releasedAt), toMs: end ? Date.parse(end) + graceMs : null };
@@ -43,7 +46,9 @@ export interface SignInEvidence {
 
 export function evidenceOf(signIn: GraphSignIn): SignInEvidence {
   const errorCode = signIn.status?.errorCode ?? 0;
-  const place = [signIn.location?.city, signIn.location?.state, signIn.location?.countryOrRegion].filter(Boolean).join(', ');
+  const place = [signIn.location?.city, signIn.location?.state, signIn.location?.countryOrRegion]
+    .filter(Boolean)
+    .join(', ');
   return {
     signInId: signIn.id,
     time: new Date(signIn.createdDateTime).toISOString(),
@@ -54,7 +59,9 @@ export function evidenceOf(signIn: GraphSignIn): SignInEvidence {
     errorCode,
     failureReason: errorCode === 0 ? null : (signIn.status?.failureReason ?? null),
     conditionalAccessStatus: signIn.conditionalAccessStatus ?? null,
-    authenticationMethods: (signIn.authenticationDetails ?? []).map((d) => d.authenticationMethod).filter((m): m is string => Boolean(m)),
+    authenticationMethods: (signIn.authenticationDetails ?? [])
+      .map((d) => d.authenticationMethod)
+      .filter((m): m is string => Boolean(m)),
     clientAppUsed: signIn.clientAppUsed ?? null,
     interactive: signIn.isInteractive ?? null,
   };

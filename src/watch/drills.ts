@@ -26,10 +26,13 @@ export interface DrillEvidence {
   secondsToClose: number | null;
 }
 
-const seconds = (from: string, to: string | null) => (to ? Math.round((Date.parse(to) - Date.parse(from)) / 1000) : null);
+const seconds = (from: string, to: string | null) =>
+  to ? Math.round((Date.parse(to) - Date.parse(from)) / 1000) : null;
 
 export function drillEvidence(view: RequestView, signIns: Observation[]): DrillEvidence {
-  const firstSignIn = signIns.filter((o) => o.requestId === view.id && o.succeeded).sort((a, b) => a.signedInAt.localeCompare(b.signedInAt))[0];
+  const firstSignIn = signIns
+    .filter((o) => o.requestId === view.id && o.succeeded)
+    .sort((a, b) => a.signedInAt.localeCompare(b.signedInAt))[0];
   const steps: Array<[string, boolean]> = [
     ['released', view.releasedAt !== null],
     ['revealed', view.revealCount > 0],
@@ -59,11 +62,27 @@ export function drillEvidence(view: RequestView, signIns: Observation[]): DrillE
 
 /** When the last successful drill ended (its review), or null. */
 export function lastSuccessful(drills: DrillEvidence[]): DrillEvidence | null {
-  return drills.filter((d) => d.successful).sort((a, b) => (b.reviewedAt ?? '').localeCompare(a.reviewedAt ?? ''))[0] ?? null;
+  return (
+    drills.filter((d) => d.successful).sort((a, b) => (b.reviewedAt ?? '').localeCompare(a.reviewedAt ?? ''))[0] ?? null
+  );
 }
 
 export const DRILL_CSV_COLUMNS = [
-  'requestId', 'status', 'successful', 'missing', 'requester', 'approvers', 'reviewer', 'createdAt', 'releasedAt', 'firstSignInAt', 'closedAt', 'reviewedAt', 'secondsToRelease', 'secondsToSignIn', 'secondsToClose',
+  'requestId',
+  'status',
+  'successful',
+  'missing',
+  'requester',
+  'approvers',
+  'reviewer',
+  'createdAt',
+  'releasedAt',
+  'firstSignInAt',
+  'closedAt',
+  'reviewedAt',
+  'secondsToRelease',
+  'secondsToSignIn',
+  'secondsToClose',
 ] as const;
 
 /** RFC 4180: every field quoted, quotes doubled; a leading formula character is neutralised for spreadsheet users. */
@@ -74,6 +93,9 @@ const field = (value: unknown) => {
 };
 
 export function drillsCsv(drills: DrillEvidence[]): string {
-  const lines = [DRILL_CSV_COLUMNS.join(','), ...drills.map((d) => DRILL_CSV_COLUMNS.map((column) => field(d[column])).join(','))];
+  const lines = [
+    DRILL_CSV_COLUMNS.join(','),
+    ...drills.map((d) => DRILL_CSV_COLUMNS.map((column) => field(d[column])).join(',')),
+  ];
   return `${lines.join('\r\n')}\r\n`;
 }

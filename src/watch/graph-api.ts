@@ -60,7 +60,12 @@ export interface GraphConditionalAccessPolicy {
   displayName: string;
   state: 'enabled' | 'disabled' | 'enabledForReportingButNotEnforced';
   conditions: {
-    users?: { includeUsers?: string[]; excludeUsers?: string[]; includeGroups?: string[]; excludeGroups?: string[] } | null;
+    users?: {
+      includeUsers?: string[];
+      excludeUsers?: string[];
+      includeGroups?: string[];
+      excludeGroups?: string[];
+    } | null;
   };
 }
 
@@ -89,7 +94,9 @@ export function createGraphApi(graph: GraphClient) {
     /** null when the user does not exist (404). */
     async user(userId: string): Promise<GraphUser | null> {
       try {
-        return await graph.get<GraphUser>(`v1.0/users/${encodeURIComponent(userId)}`, { $select: 'id,userPrincipalName,accountEnabled,onPremisesSyncEnabled' });
+        return await graph.get<GraphUser>(`v1.0/users/${encodeURIComponent(userId)}`, {
+          $select: 'id,userPrincipalName,accountEnabled,onPremisesSyncEnabled',
+        });
       } catch (error) {
         if (error instanceof GraphError && error.status === 404) return null;
         throw error;
@@ -97,11 +104,15 @@ export function createGraphApi(graph: GraphClient) {
     },
 
     roleAssignments(userId: string): Promise<GraphRoleAssignment[]> {
-      return graph.list<GraphRoleAssignment>('v1.0/roleManagement/directory/roleAssignments', { $filter: `principalId eq ${quoted(userId)}` });
+      return graph.list<GraphRoleAssignment>('v1.0/roleManagement/directory/roleAssignments', {
+        $filter: `principalId eq ${quoted(userId)}`,
+      });
     },
 
     roleEligibilitySchedules(userId: string): Promise<GraphRoleEligibilitySchedule[]> {
-      return graph.list<GraphRoleEligibilitySchedule>('v1.0/roleManagement/directory/roleEligibilitySchedules', { $filter: `principalId eq ${quoted(userId)}` });
+      return graph.list<GraphRoleEligibilitySchedule>('v1.0/roleManagement/directory/roleEligibilitySchedules', {
+        $filter: `principalId eq ${quoted(userId)}`,
+      });
     },
 
     authenticationMethods(userId: string): Promise<GraphAuthenticationMethod[]> {
@@ -113,7 +124,9 @@ export function createGraphApi(graph: GraphClient) {
     },
 
     transitiveMemberOf(userId: string): Promise<GraphDirectoryObject[]> {
-      return graph.list<GraphDirectoryObject>(`v1.0/users/${encodeURIComponent(userId)}/transitiveMemberOf`, { $select: 'id,displayName' });
+      return graph.list<GraphDirectoryObject>(`v1.0/users/${encodeURIComponent(userId)}/transitiveMemberOf`, {
+        $select: 'id,displayName',
+      });
     },
   };
 }

@@ -53,12 +53,16 @@ export function createGraphClient(options: GraphClientOptions) {
 
   async function fetchJson(url: URL): Promise<unknown> {
     // The token goes only to the configured Graph origin, never to a host a response names.
-    if (url.origin !== base.origin) throw new GraphError(`refusing to follow a link to ${url.origin} (not ${base.origin})`, null, 'ForeignLink');
+    if (url.origin !== base.origin)
+      throw new GraphError(`refusing to follow a link to ${url.origin} (not ${base.origin})`, null, 'ForeignLink');
     for (let attempt = 0; ; attempt += 1) {
       const token = await options.token();
       let response: Response;
       try {
-        response = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+        response = await fetch(url, {
+          headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+          signal: AbortSignal.timeout(timeoutMs),
+        });
       } catch (error) {
         throw new GraphError(`Graph unreachable (${url.pathname}): ${(error as Error).message}`, null, 'Unreachable');
       }
@@ -73,7 +77,11 @@ export function createGraphClient(options: GraphClientOptions) {
           continue;
         }
       }
-      throw new GraphError(`Graph answered ${response.status}${code ? ` ${code}` : ''} for ${url.pathname}`, response.status, code);
+      throw new GraphError(
+        `Graph answered ${response.status}${code ? ` ${code}` : ''} for ${url.pathname}`,
+        response.status,
+        code,
+      );
     }
   }
 

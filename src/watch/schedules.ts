@@ -1,4 +1,9 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptionsAction } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleOptionsAction,
+} from '@temporalio/client';
 import type { SigninWatchSettings } from '../../activities/watch-types';
 import { durationToMs } from '../domain/durations';
 
@@ -27,7 +32,9 @@ async function upsert(client: Client, scheduleId: string, everyMs: number, actio
     await client.schedule.create({ scheduleId, spec, action, policies });
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, ...policies } }));
+    await client.schedule
+      .getHandle(scheduleId)
+      .update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, ...policies } }));
   }
 }
 
@@ -55,6 +62,9 @@ export async function ensureWatchSchedules(client: Client, options: WatchSchedul
 
 export async function deleteWatchSchedules(client: Client, taskQueue: string): Promise<void> {
   for (const id of [signinScheduleId(taskQueue), driftScheduleId(taskQueue)]) {
-    await client.schedule.getHandle(id).delete().catch(() => undefined);
+    await client.schedule
+      .getHandle(id)
+      .delete()
+      .catch(() => undefined);
   }
 }

@@ -9,7 +9,15 @@ t.before(async () => {
 
 async function appendMany(n: number, prefix: string) {
   for (let i = 0; i < n; i += 1) {
-    await withTransaction(h.pool, (tx) => h.audit.append(tx, { eventId: `${prefix}-${i}`, actor: 'tester', action: 'test.event', requestId: `${prefix}`, details: { i, note: 'ünïcödé ✓' } }));
+    await withTransaction(h.pool, (tx) =>
+      h.audit.append(tx, {
+        eventId: `${prefix}-${i}`,
+        actor: 'tester',
+        action: 'test.event',
+        requestId: `${prefix}`,
+        details: { i, note: 'ünïcödé ✓' },
+      }),
+    );
   }
 }
 
@@ -29,7 +37,9 @@ async function tamper(sql: string, params: unknown[] = []) {
 
 void t.test('an intact chain verifies, and appends are idempotent by event id', async (t) => {
   await appendMany(5, 'a');
-  const again = await withTransaction(h.pool, (tx) => h.audit.append(tx, { eventId: 'a-2', actor: 'someone-else', action: 'other' }));
+  const again = await withTransaction(h.pool, (tx) =>
+    h.audit.append(tx, { eventId: 'a-2', actor: 'someone-else', action: 'other' }),
+  );
   t.equal(again.seq, 3, 'a retried append returns the original row');
   t.same(await h.audit.verify(h.pool), { ok: true, events: 5, firstBrokenSeq: null });
 });
@@ -41,7 +51,11 @@ void t.test('the application role cannot update or delete audit rows', async (t)
 });
 
 void t.test('concurrent appends keep one unbroken chain', async (t) => {
-  await Promise.all(Array.from({ length: 20 }, (_, i) => withTransaction(h.pool, (tx) => h.audit.append(tx, { eventId: `c-${i}`, actor: 'tester', action: 'parallel' }))));
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      withTransaction(h.pool, (tx) => h.audit.append(tx, { eventId: `c-${i}`, actor: 'tester', action: 'parallel' })),
+    ),
+  );
   t.same(await h.audit.verify(h.pool), { ok: true, events: 25, firstBrokenSeq: null });
 });
 
@@ -52,9 +66,24 @@ void t.test('deleting the newest row is detected against the chain head', async 
   const row = rows[0] as Record<string, unknown>;
   await h.pool.query(
     `INSERT INTO audit_events (seq, event_id, at, actor, action, request_id, account_id, details, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-    [row.seq, row.event_id, row.at, row.actor, row.action, row.request_id, row.account_id, JSON.stringify(row.details), row.prev_hash, row.hash],
+    [
+      row.seq,
+      row.event_id,
+      row.at,
+      row.actor,
+      row.action,
+      row.request_id,
+      row.account_id,
+      JSON.stringify(row.details),
+      row.prev_hash,
+      row.hash,
+    ],
   );
-  t.same(await h.audit.verify(h.pool), { ok: true, events: 25, firstBrokenSeq: null }, 'putting it back restores the chain');
+  t.same(
+    await h.audit.verify(h.pool),
+    { ok: true, events: 25, firstBrokenSeq: null },
+    'putting it back restores the chain',
+  );
 });
 
 void t.test('changing a row is detected at that row', async (t) => {
@@ -66,12 +95,17 @@ void t.test('re-hashing a changed row is detected at the next row', async (t) =>
   const { rows } = await h.pool.query<{ hash: string }>('SELECT hash FROM audit_events WHERE seq = 3');
   await tamper(`UPDATE audit_events SET hash = $1 WHERE seq = 3`, ['f'.repeat(64)]);
   t.equal((await h.audit.verify(h.pool)).firstBrokenSeq, 3);
-  await tamper(`UPDATE audit_events SET hash = $1, details = '{"i": 2, "note": "ünïcödé ✓"}' WHERE seq = 3`, [rows[0]!.hash]);
-  t.same(await h.audit.verify(h.pool), { ok: true, events: 25, firstBrokenSeq: null }, 'restoring the row restores the chain');
+  await tamper(`UPDATE audit_events SET hash = $1, details = '{"i": 2, "note": "ünïcödé ✓"}' WHERE seq = 3`, [
+    rows[0]!.hash,
+  ]);
+  t.same(
+    await h.audit.verify(h.pool),
+    { ok: true, events: 25, firstBrokenSeq: null },
+    'restoring the row restores the chain',
+  );
 });
 
 void t.test('deleting a row in the middle is detected at the gap', async (t) => {
   await tamper(`DELETE FROM audit_events WHERE seq = 10`);
   t.same(await h.audit.verify(h.pool), { ok: false, events: 9, firstBrokenSeq: 10 });
 });
-

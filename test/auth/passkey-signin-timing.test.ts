@@ -40,7 +40,8 @@ void t.test(`passkey sign-in (options + verification) vs a JWT-authenticated cal
     sessionCalls.push(performance.now() - started);
     if (byJwt.status !== 200 || bySession.status !== 200) t.fail(`call ${i}: ${byJwt.status}/${bySession.status}`);
   }
-  const line = (name: string, values: number[]) => `${name}: median ${median(values).toFixed(1)} ms, p95 ${p95(values).toFixed(1)} ms (n=${values.length})`;
+  const line = (name: string, values: number[]) =>
+    `${name}: median ${median(values).toFixed(1)} ms, p95 ${p95(values).toFixed(1)} ms (n=${values.length})`;
   t.comment(line('passkey sign-in (2 round trips)', signIns));
   t.comment(line('GET /v1/requests with a JWT', jwtCalls));
   t.comment(line('GET /v1/requests with a passkey session', sessionCalls));

@@ -20,46 +20,53 @@ t.before(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const open = async (principal: string) => (await sessions.create({ id: principal, roles: [] }, ['passkey'], new Date())).token;
+const open = async (principal: string) =>
+  (await sessions.create({ id: principal, roles: [] }, ['passkey'], new Date())).token;
 
-void t.test('a session is a bearer token; the owner lists and revokes it; revocation holds from the next call', async (t) => {
-  const token = await open('kate');
-  const other = await open('kate');
-  const list = await api.call('GET', '/v1/sessions', { token });
-  t.equal(list.status, 200);
-  t.equal(list.body.items.length, 2, 'both of her sessions');
-  const current = list.body.items.find((item: { current: boolean }) => item.current);
-  t.same(current.amr, ['passkey']);
-  t.notOk(list.text.includes(token), 'no token in the listing');
+void t.test(
+  'a session is a bearer token; the owner lists and revokes it; revocation holds from the next call',
+  async (t) => {
+    const token = await open('kate');
+    const other = await open('kate');
+    const list = await api.call('GET', '/v1/sessions', { token });
+    t.equal(list.status, 200);
+    t.equal(list.body.items.length, 2, 'both of her sessions');
+    const current = list.body.items.find((item: { current: boolean }) => item.current);
+    t.same(current.amr, ['passkey']);
+    t.notOk(list.text.includes(token), 'no token in the listing');
 
-  const otherId = list.body.items.find((item: { current: boolean }) => !item.current).id as string;
-  const revoked = await api.call('DELETE', `/v1/sessions/${otherId}`, { token });
-  t.equal(revoked.status, 200);
-  t.ok(revoked.body.revokedAt, 'revocation time recorded');
-  const refused = await api.call('GET', '/v1/requests', { token: other });
-  t.equal(refused.status, 401, 'the revoked session is refused on its next call');
-  t.match(refused.body.detail, /revoked/);
-  t.match(refused.headers.get('www-authenticate'), /error="invalid_token"/);
-  t.equal((await api.call('GET', '/v1/requests', { token })).status, 200, 'her other session still works');
+    const otherId = list.body.items.find((item: { current: boolean }) => !item.current).id as string;
+    const revoked = await api.call('DELETE', `/v1/sessions/${otherId}`, { token });
+    t.equal(revoked.status, 200);
+    t.ok(revoked.body.revokedAt, 'revocation time recorded');
+    const refused = await api.call('GET', '/v1/requests', { token: other });
+    t.equal(refused.status, 401, 'the revoked session is refused on its next call');
+    t.match(refused.body.detail, /revoked/);
+    t.match(refused.headers.get('www-authenticate'), /error="invalid_token"/);
+    t.equal((await api.call('GET', '/v1/requests', { token })).status, 200, 'her other session still works');
 
-  // Another person cannot see or revoke it; an admin can.
-  const { id } = current as { id: string };
-  const foreign = await api.call('DELETE', `/v1/sessions/${id}`, { as: PEOPLE.stranger });
-  t.equal(foreign.status, 404, "someone else's session is not found for a stranger");
-  const adminList = await api.call('GET', '/v1/sessions?principal=kate', { as: PEOPLE.admin, roles: ADMIN });
-  t.equal(adminList.body.items.length, 1, 'an admin lists her live sessions');
-  const byAdmin = await api.call('DELETE', `/v1/sessions/${id}`, { as: PEOPLE.admin, roles: ADMIN });
-  t.equal(byAdmin.status, 200, 'an admin revokes anyone’s session');
-  t.equal((await api.call('GET', '/v1/requests', { token })).status, 401, 'and it is refused at once');
+    // Another person cannot see or revoke it; an admin can.
+    const { id } = current as { id: string };
+    const foreign = await api.call('DELETE', `/v1/sessions/${id}`, { as: PEOPLE.stranger });
+    t.equal(foreign.status, 404, "someone else's session is not found for a stranger");
+    const adminList = await api.call('GET', '/v1/sessions?principal=kate', { as: PEOPLE.admin, roles: ADMIN });
+    t.equal(adminList.body.items.length, 1, 'an admin lists her live sessions');
+    const byAdmin = await api.call('DELETE', `/v1/sessions/${id}`, { as: PEOPLE.admin, roles: ADMIN });
+    t.equal(byAdmin.status, 200, 'an admin revokes anyone’s session');
+    t.equal((await api.call('GET', '/v1/requests', { token })).status, 401, 'and it is refused at once');
 
-  const events = await api.h.audit.list(api.h.pool, { limit: 1000 });
-  t.equal(events.filter((event) => event.action === 'session.revoked').length, 2, 'revocations audited');
-  t.ok(events.some((event) => event.action === 'session.revoke.refused'), 'the stranger’s attempt audited');
+    const events = await api.h.audit.list(api.h.pool, { limit: 1000 });
+    t.equal(events.filter((event) => event.action === 'session.revoked').length, 2, 'revocations audited');
+    t.ok(
+      events.some((event) => event.action === 'session.revoke.refused'),
+      'the stranger’s attempt audited',
+    );
 
-  const stored = await api.h.pool.query('SELECT * FROM sessions');
-  const dump = JSON.stringify(stored.rows);
-  t.notOk(dump.includes(token) || dump.includes(other), 'tokens are stored only as hashes');
-});
+    const stored = await api.h.pool.query('SELECT * FROM sessions');
+    const dump = JSON.stringify(stored.rows);
+    t.notOk(dump.includes(token) || dump.includes(other), 'tokens are stored only as hashes');
+  },
+);
 
 void t.test('idle timeout and absolute lifetime', async (t) => {
   const idle = await open('liam');
@@ -71,7 +78,11 @@ void t.test('idle timeout and absolute lifetime', async (t) => {
   const busy = await open('liam');
   const started = Date.now();
   while (Date.now() - started < MAX_MS - 800) {
-    t.equal((await api.call('GET', '/v1/requests', { token: busy })).status, 200, 'used within the idle timeout: still valid');
+    t.equal(
+      (await api.call('GET', '/v1/requests', { token: busy })).status,
+      200,
+      'used within the idle timeout: still valid',
+    );
     await sleep(700);
   }
   await sleep(Math.max(0, MAX_MS + 200 - (Date.now() - started)));

@@ -11,8 +11,15 @@ void t.test('sizes come from flags, then BENCH_* variables, then the defaults', 
   t.match(defaults, { flows: 100, concurrency: 20, open: 300, temporalDefaults: false, output: 'bench-results.json' });
   t.match(parseOptions(['--full'], {}), { flows: 200, open: 1000 }, '--full: the sizes the targets are stated for');
   t.match(parseOptions(['--quick'], {}), { flows: 10, concurrency: 5 });
-  t.match(parseOptions(['--flows', '7', '--open=0'], { BENCH_FLOWS: '50' }), { flows: 7, open: 0, concurrency: 7 }, 'a flag beats the environment; concurrency never exceeds flows');
-  t.match(parseOptions([], { BENCH_API_SECONDS: '3', BENCH_TEMPORAL_DEFAULTS: '1' }), { apiSeconds: 3, temporalDefaults: true });
+  t.match(
+    parseOptions(['--flows', '7', '--open=0'], { BENCH_FLOWS: '50' }),
+    { flows: 7, open: 0, concurrency: 7 },
+    'a flag beats the environment; concurrency never exceeds flows',
+  );
+  t.match(parseOptions([], { BENCH_API_SECONDS: '3', BENCH_TEMPORAL_DEFAULTS: '1' }), {
+    apiSeconds: 3,
+    temporalDefaults: true,
+  });
   t.throws(() => parseOptions(['--flows', '0'], {}), /--flows wants a whole number above 0/);
   t.throws(() => parseOptions(['--flow', '5'], {}), /unknown flag --flow/);
 });
@@ -26,22 +33,59 @@ void t.test('percentiles are nearest-rank over the samples', async (t) => {
 
 // `satisfies BenchResults` holds the JSON to the keys the issue names (lifecycle.ratioToFloor, api.ratioToBare, scale.workerRssMb).
 void t.test('the report has every step and the figures against their floors', async (t) => {
-  const steps = (ms: number) => Object.fromEntries([...STEPS, 'whole'].map((step) => [step, summarize([ms, ms * 2])])) as ReturnType<typeof lifecycleRun>['ours'];
+  const steps = (ms: number) =>
+    Object.fromEntries([...STEPS, 'whole'].map((step) => [step, summarize([ms, ms * 2])])) as ReturnType<
+      typeof lifecycleRun
+    >['ours'];
   const run = lifecycleRun(10, 1, steps(30), steps(20));
   t.equal(run.ratioToFloor, 1.5);
   const results = {
-    machine: { cpuCount: 2, cpuModel: 'cpu', memoryGb: 4, node: 'v20', platform: 'linux-x64', loadAverage: [1, 1, 1], loadAverageAfter: [1, 1, 1] },
+    machine: {
+      cpuCount: 2,
+      cpuModel: 'cpu',
+      memoryGb: 4,
+      node: 'v20',
+      platform: 'linux-x64',
+      loadAverage: [1, 1, 1],
+      loadAverageAfter: [1, 1, 1],
+    },
     temporal: { dynamicConfig: { 'history.transferProcessorMaxPollRPS': 1000 } },
     options: {},
     lifecycle: { ratioToFloor: run.ratioToFloor, sequential: run, concurrent: run },
-    api: { path: '/v1/requests/:id', bodyBytes: 1500, connections: 50, seconds: 1, reqPerSec: 600, bareReqPerSec: 1000, ratioToBare: 0.6, latencyP50Ms: 2, bareLatencyP50Ms: 1, errors: 0, rssIdleMb: 100, rssAfterMb: 120 },
+    api: {
+      path: '/v1/requests/:id',
+      bodyBytes: 1500,
+      connections: 50,
+      seconds: 1,
+      reqPerSec: 600,
+      bareReqPerSec: 1000,
+      ratioToBare: 0.6,
+      latencyP50Ms: 2,
+      bareLatencyP50Ms: 1,
+      errors: 0,
+      rssIdleMb: 100,
+      rssAfterMb: 120,
+    },
     reveal: { reveal: summarize([5]), bareGetSecret: summarize([1]), ratioToBare: 5 },
-    scale: { open: 3, accountsSeconds: 1, createSeconds: 2, workerRssIdleMb: 150, workerRssAfterLifecycleMb: 160, workerRssMb: 170, apiRssMb: 120, sequentialWholeP50Ms: 30, concurrentWholeP50Ms: 30, sequentialChange: 1, concurrentChange: 1 },
+    scale: {
+      open: 3,
+      accountsSeconds: 1,
+      createSeconds: 2,
+      workerRssIdleMb: 150,
+      workerRssAfterLifecycleMb: 160,
+      workerRssMb: 170,
+      apiRssMb: 120,
+      sequentialWholeP50Ms: 30,
+      concurrentWholeP50Ms: 30,
+      sequentialChange: 1,
+      concurrentChange: 1,
+    },
     failedFlows: 0,
     seconds: 1,
   } satisfies BenchResults;
   const text = formatReport(results);
-  for (const step of [...STEPS, 'whole']) t.match(text, new RegExp(`^${step} `, 'm'), `the table has a row for ${step}`);
+  for (const step of [...STEPS, 'whole'])
+    t.match(text, new RegExp(`^${step} `, 'm'), `the table has a row for ${step}`);
   t.match(text, /history\.transferProcessorMaxPollRPS=1000/, 'the report names the raised Temporal limit');
   t.match(text, /req\/s .* 600 +1000 +0\.6/);
 });

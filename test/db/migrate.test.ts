@@ -19,8 +19,23 @@ const REAL = loadMigrations();
 const EXPECTED = REAL.map((m) => `${String(m.version).padStart(3, '0')}.${m.name}`);
 const NEXT = String(REAL.length + 1).padStart(3, '0');
 const TABLES = [
-  'accounts', 'audit_events', 'audit_head', 'drift_checks', 'drill_reminders', 'idempotency_keys', 'identity_mappings', 'passkeys', 'requests', 'schema_migrations', 'sessions',
-  'signin_cases', 'signin_cursors', 'signin_observations', 'unanswered_updates', 'watch_health', 'webauthn_challenges',
+  'accounts',
+  'audit_events',
+  'audit_head',
+  'drift_checks',
+  'drill_reminders',
+  'idempotency_keys',
+  'identity_mappings',
+  'passkeys',
+  'requests',
+  'schema_migrations',
+  'sessions',
+  'signin_cases',
+  'signin_cursors',
+  'signin_observations',
+  'unanswered_updates',
+  'watch_health',
+  'webauthn_challenges',
 ];
 
 let databaseUrl: string;
@@ -71,7 +86,9 @@ async function tablesOf(schema: string): Promise<string[]> {
 }
 
 async function recorded(schema: string): Promise<Array<{ version: number; name: string }>> {
-  const { rows } = await admin.query<{ version: number; name: string }>(`SELECT version, name FROM ${schema}.schema_migrations ORDER BY version, name`);
+  const { rows } = await admin.query<{ version: number; name: string }>(
+    `SELECT version, name FROM ${schema}.schema_migrations ORDER BY version, name`,
+  );
   return rows;
 }
 
@@ -93,8 +110,15 @@ void t.test('first run applies 001..003 in order and creates the tables; a secon
   const first = await migrate(pool, { schema });
   t.same(first.applied, EXPECTED, 'all applied, in order');
   t.equal(first.current, REAL.length);
-  t.same(await tablesOf(schema), TABLES, 'accounts, requests, audit_events, audit_head, schema_migrations exist in the schema');
-  t.same(await recorded(schema), REAL.map((m) => ({ version: m.version, name: m.name })));
+  t.same(
+    await tablesOf(schema),
+    TABLES,
+    'accounts, requests, audit_events, audit_head, schema_migrations exist in the schema',
+  );
+  t.same(
+    await recorded(schema),
+    REAL.map((m) => ({ version: m.version, name: m.name })),
+  );
   const head = await admin.query(`SELECT seq, hash FROM ${schema}.audit_head`);
   t.same(head.rows, [{ seq: 0, hash: '0'.repeat(64) }], 'the audit chain starts at the genesis head');
 
@@ -104,42 +128,62 @@ void t.test('first run applies 001..003 in order and creates the tables; a secon
   t.equal((await recorded(schema)).length, REAL.length, 'still one row per migration');
 });
 
-void t.test('two migrate-cli processes started at once on an empty schema: both succeed, each migration once', async (t) => {
-  for (let round = 1; round <= 2; round += 1) {
-    const schema = freshSchema();
-    const env = { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema };
-    const [a, b] = await Promise.all([runScript('src/migrate-cli.ts', env, 60_000), runScript('src/migrate-cli.ts', env, 60_000)]);
-    for (const [label, result] of [['first', a], ['second', b]] as const) {
-      t.equal(result.code, 0, `round ${round}, ${label} process exits 0 (stderr: ${JSON.stringify(result.stderr)})`);
-      t.equal(result.stderr, '', `round ${round}, ${label} process: nothing on stderr`);
+void t.test(
+  'two migrate-cli processes started at once on an empty schema: both succeed, each migration once',
+  async (t) => {
+    for (let round = 1; round <= 2; round += 1) {
+      const schema = freshSchema();
+      const env = { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema };
+      const [a, b] = await Promise.all([
+        runScript('src/migrate-cli.ts', env, 60_000),
+        runScript('src/migrate-cli.ts', env, 60_000),
+      ]);
+      for (const [label, result] of [
+        ['first', a],
+        ['second', b],
+      ] as const) {
+        t.equal(result.code, 0, `round ${round}, ${label} process exits 0 (stderr: ${JSON.stringify(result.stderr)})`);
+        t.equal(result.stderr, '', `round ${round}, ${label} process: nothing on stderr`);
+      }
+      const outputs = [a.stdout.trim(), b.stdout.trim()].sort();
+      t.same(
+        outputs,
+        [`applied ${EXPECTED.join(', ')}; schema at ${REAL.length}`, `nothing to apply; schema at ${REAL.length}`],
+        `round ${round}: one applied everything, the other found nothing to do`,
+      );
+      const { rows } = await admin.query<{ version: number; n: number }>(
+        `SELECT version, count(*)::int AS n FROM ${schema}.schema_migrations GROUP BY version ORDER BY version`,
+      );
+      t.same(
+        rows,
+        REAL.map((m) => ({ version: m.version, n: 1 })),
+        `round ${round}: each migration row exactly once`,
+      );
+      t.same(await tablesOf(schema), TABLES, `round ${round}: tables exist`);
     }
-    const outputs = [a.stdout.trim(), b.stdout.trim()].sort();
-    t.same(
-      outputs,
-      [`applied ${EXPECTED.join(', ')}; schema at ${REAL.length}`, `nothing to apply; schema at ${REAL.length}`],
-      `round ${round}: one applied everything, the other found nothing to do`,
-    );
-    const { rows } = await admin.query<{ version: number; n: number }>(`SELECT version, count(*)::int AS n FROM ${schema}.schema_migrations GROUP BY version ORDER BY version`);
-    t.same(rows, REAL.map((m) => ({ version: m.version, n: 1 })), `round ${round}: each migration row exactly once`);
-    t.same(await tablesOf(schema), TABLES, `round ${round}: tables exist`);
-  }
-});
+  },
+);
 
-void t.test('many migrations racing in-process on the same empty schema (CREATE SCHEMA included) all succeed', async (t) => {
-  for (let round = 1; round <= 10; round += 1) {
-    const schema = freshSchema();
-    const racers = Array.from({ length: 4 }, () => poolFor(schema, 1));
-    // Connected beforehand, so the racers reach their first statement together, as replicas
-    // starting against a fresh database do.
-    await Promise.all(racers.map((pool) => pool.query('SELECT 1')));
-    const results = await Promise.allSettled(racers.map((pool) => migrate(pool, { schema })));
-    const failures = results.flatMap((result) => (result.status === 'rejected' ? [String((result.reason as Error).message)] : []));
-    t.same(failures, [], `round ${round}: no racer failed`);
-    const applied = results.flatMap((result) => (result.status === 'fulfilled' ? result.value.applied : []));
-    t.same(applied.sort(), EXPECTED, `round ${round}: each migration applied by exactly one racer`);
-    t.equal((await recorded(schema)).length, REAL.length, `round ${round}: one row per migration`);
-  }
-});
+void t.test(
+  'many migrations racing in-process on the same empty schema (CREATE SCHEMA included) all succeed',
+  async (t) => {
+    for (let round = 1; round <= 10; round += 1) {
+      const schema = freshSchema();
+      const racers = Array.from({ length: 4 }, () => poolFor(schema, 1));
+      // Connected beforehand, so the racers reach their first statement together, as replicas
+      // starting against a fresh database do.
+      await Promise.all(racers.map((pool) => pool.query('SELECT 1')));
+      const results = await Promise.allSettled(racers.map((pool) => migrate(pool, { schema })));
+      const failures = results.flatMap((result) =>
+        result.status === 'rejected' ? [String((result.reason as Error).message)] : [],
+      );
+      t.same(failures, [], `round ${round}: no racer failed`);
+      const applied = results.flatMap((result) => (result.status === 'fulfilled' ? result.value.applied : []));
+      t.same(applied.sort(), EXPECTED, `round ${round}: each migration applied by exactly one racer`);
+      t.equal((await recorded(schema)).length, REAL.length, `round ${round}: one row per migration`);
+    }
+  },
+);
 
 void t.test('a failing migration is named, rolled back whole, and leaves the earlier ones applied', async (t) => {
   const schema = freshSchema();
@@ -148,17 +192,31 @@ void t.test('a failing migration is named, rolled back whole, and leaves the ear
     // The first statement is valid: it must be rolled back with the broken second one.
     [`${NEXT}.do.broken.sql`]: 'CREATE TABLE half_done (id integer);\nCREATE TABLE broken (id integer,, oops);\n',
   });
-  const message = await rejects(t, migrate(pool, { schema, dir: broken }), new RegExp(`\\b${NEXT}\\b`), 'a broken migration rejects naming its number');
+  const message = await rejects(
+    t,
+    migrate(pool, { schema, dir: broken }),
+    new RegExp(`\\b${NEXT}\\b`),
+    'a broken migration rejects naming its number',
+  );
   t.match(message, /broken/, 'the message names the migration file');
   t.match(message, /syntax error/, 'and carries the database reason');
-  t.same(await recorded(schema), REAL.map((m) => ({ version: m.version, name: m.name })), 'the real migrations applied and recorded, the broken one not');
+  t.same(
+    await recorded(schema),
+    REAL.map((m) => ({ version: m.version, name: m.name })),
+    'the real migrations applied and recorded, the broken one not',
+  );
   t.same(await tablesOf(schema), TABLES, 'no table of the broken migration exists (half_done was rolled back)');
 
   // The advisory lock was released: another connection can migrate right away.
   const other = poolFor(schema, 1);
   const again = await Promise.race([
     migrate(other, { schema }),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('migrate blocked: the advisory lock was not released after the failure')), 10_000)),
+    new Promise<never>((_, reject) =>
+      setTimeout(
+        () => reject(new Error('migrate blocked: the advisory lock was not released after the failure')),
+        10_000,
+      ),
+    ),
   ]);
   t.same(again.applied, [], 'with the real migrations nothing is pending');
 
@@ -170,7 +228,12 @@ void t.test('a failing migration is named, rolled back whole, and leaves the ear
   t.ok((await tablesOf(schema)).includes('fixed_up'), 'the fixed migration created its table in the schema');
 
   // An older build (without 004) refuses the newer database.
-  await rejects(t, migrate(pool, { schema }), new RegExp(`migration ${REAL.length + 1} \\(broken\\).*does not know`), 'older code refuses a newer database');
+  await rejects(
+    t,
+    migrate(pool, { schema }),
+    new RegExp(`migration ${REAL.length + 1} \\(broken\\).*does not know`),
+    'older code refuses a newer database',
+  );
 });
 
 void t.test('an applied migration that was edited is refused', async (t) => {
@@ -180,21 +243,46 @@ void t.test('an applied migration that was edited is refused', async (t) => {
 
   const edited = migrationsDir();
   appendFileSync(join(edited, '002.do.requests.sql'), '\nCREATE INDEX requests_status_idx ON requests (status);\n');
-  await rejects(t, migrate(pool, { schema, dir: edited }), /migration 2 \(requests\) was changed after it was applied/, 'an edited file is refused');
-  t.notOk((await admin.query(`SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = 'requests_status_idx'`, [schema])).rowCount, 'the edit was not run');
+  await rejects(
+    t,
+    migrate(pool, { schema, dir: edited }),
+    /migration 2 \(requests\) was changed after it was applied/,
+    'an edited file is refused',
+  );
+  t.notOk(
+    (
+      await admin.query(`SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = 'requests_status_idx'`, [
+        schema,
+      ])
+    ).rowCount,
+    'the edit was not run',
+  );
 
   await admin.query(`UPDATE ${schema}.schema_migrations SET checksum = 'f00d' WHERE version = 3`);
-  await rejects(t, migrate(pool, { schema }), /migration 3 \(audit\) was changed after it was applied; add a new migration instead/, 'a checksum mismatch in the table is refused');
+  await rejects(
+    t,
+    migrate(pool, { schema }),
+    /migration 3 \(audit\) was changed after it was applied; add a new migration instead/,
+    'a checksum mismatch in the table is refused',
+  );
 });
 
 void t.test('migrate-cli: clear non-zero exit when the database is unreachable or not configured', async (t) => {
   const schema = freshSchema();
-  const closed = await runScript('src/migrate-cli.ts', { DATABASE_URL: 'postgres://bg:pw-s3cret@127.0.0.1:1/db', DATABASE_SCHEMA: schema }, 60_000);
+  const closed = await runScript(
+    'src/migrate-cli.ts',
+    { DATABASE_URL: 'postgres://bg:pw-s3cret@127.0.0.1:1/db', DATABASE_SCHEMA: schema },
+    60_000,
+  );
   t.notOk(closed.timedOut, 'closed port: gives up on its own');
   t.not(closed.code, 0, 'closed port: non-zero exit');
   t.not(closed.code, null, 'closed port: exited, not killed');
   t.equal(lines(closed.stderr).length, 1, `closed port: one stderr line (got ${JSON.stringify(closed.stderr)})`);
-  t.match(closed.stderr, /^breakglass migrate: .*ECONNREFUSED 127\.0\.0\.1:1/, 'closed port: says the connection was refused and where');
+  t.match(
+    closed.stderr,
+    /^breakglass migrate: .*ECONNREFUSED 127\.0\.0\.1:1/,
+    'closed port: says the connection was refused and where',
+  );
   t.notMatch(closed.stderr, /pw-s3cret/, 'closed port: the password is not printed');
   t.notMatch(closed.stderr, /\n\s+at /, 'closed port: no stack');
 
@@ -203,7 +291,11 @@ void t.test('migrate-cli: clear non-zero exit when the database is unreachable o
   t.match(notSet.stderr, /DATABASE_URL/, 'DATABASE_URL unset: names the variable');
   t.equal(lines(notSet.stderr).length, 1, 'DATABASE_URL unset: one line');
 
-  const badSchema = await runScript('src/migrate-cli.ts', { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: 'x; DROP SCHEMA public' }, 60_000);
+  const badSchema = await runScript(
+    'src/migrate-cli.ts',
+    { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: 'x; DROP SCHEMA public' },
+    60_000,
+  );
   t.equal(badSchema.code, 78, 'an unsafe DATABASE_SCHEMA is refused before any SQL: exit 78');
   t.match(badSchema.stderr, /DATABASE_SCHEMA/, 'names DATABASE_SCHEMA');
 });

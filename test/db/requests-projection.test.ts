@@ -29,7 +29,11 @@ void t.test('out-of-order and repeated projections never move a request backward
   const v0 = viewFor(account.id, `proj-${h.id}-1`);
   await h.requests.insertPending(h.pool, v0);
   const released: RequestView = { ...v0, status: 'released', version: 3 };
-  const approvedOnce: RequestView = { ...v0, approvals: [{ approver: 'bob', decision: 'approve', comment: null, at: v0.createdAt }], version: 2 };
+  const approvedOnce: RequestView = {
+    ...v0,
+    approvals: [{ approver: 'bob', decision: 'approve', comment: null, at: v0.createdAt }],
+    version: 2,
+  };
   t.equal(await h.requests.project(h.pool, released), true, 'a newer version is applied');
   t.equal(await h.requests.project(h.pool, approvedOnce), false, 'an older version arriving late is ignored');
   t.equal(await h.requests.project(h.pool, released), false, 'a repeated write is a no-op');
@@ -43,10 +47,18 @@ void t.test('one open request per account, enforced by the database', async (t) 
   await h.requests.insertPending(h.pool, viewFor(account.id, `proj-${h.id}-2`));
   await t.rejects(h.requests.insertPending(h.pool, viewFor(account.id, `proj-${h.id}-3`)), AccountBusyError);
   const results = await Promise.allSettled(
-    Array.from({ length: 5 }, (_, i) => h.createAccount().then(async ({ account: other }) => {
-      const attempts = await Promise.allSettled([0, 1, 2].map((j) => h.requests.insertPending(h.pool, viewFor(other.id, `proj-${h.id}-c${i}-${j}`))));
-      return attempts.filter((attempt) => attempt.status === 'fulfilled').length;
-    })),
+    Array.from({ length: 5 }, (_, i) =>
+      h.createAccount().then(async ({ account: other }) => {
+        const attempts = await Promise.allSettled(
+          [0, 1, 2].map((j) => h.requests.insertPending(h.pool, viewFor(other.id, `proj-${h.id}-c${i}-${j}`))),
+        );
+        return attempts.filter((attempt) => attempt.status === 'fulfilled').length;
+      }),
+    ),
   );
-  t.same(results.map((r) => (r.status === 'fulfilled' ? r.value : -1)), [1, 1, 1, 1, 1], 'concurrent creates for one account: exactly one wins');
+  t.same(
+    results.map((r) => (r.status === 'fulfilled' ? r.value : -1)),
+    [1, 1, 1, 1, 1],
+    'concurrent creates for one account: exactly one wins',
+  );
 });

@@ -40,7 +40,9 @@ function raw(method: string, path: string, opts: { auth?: boolean; body?: string
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, json: text ? JSON.parse(text) : undefined }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, json: text ? JSON.parse(text) : undefined }),
+      );
     });
     req.on('error', reject);
     req.end(opts.body);
@@ -61,7 +63,10 @@ t.teardown(async () => {
 let version1 = '';
 
 void t.test('set and get a secret', async (t) => {
-  const set = await client().setSecret('bg-account-1', 'first-value', { contentType: 'text/plain', tags: { owner: 'breakglass' } });
+  const set = await client().setSecret('bg-account-1', 'first-value', {
+    contentType: 'text/plain',
+    tags: { owner: 'breakglass' },
+  });
   t.match(set.properties.version, /^[0-9a-f]{32}$/);
   t.equal(set.properties.id, `${emulator.url}/secrets/bg-account-1/${set.properties.version}`);
   t.equal(set.properties.enabled, true);
@@ -71,15 +76,25 @@ void t.test('set and get a secret', async (t) => {
   t.equal(got.value, 'first-value');
   t.equal(got.properties.contentType, 'text/plain');
   t.same(got.properties.tags, { owner: 'breakglass' });
-  t.equal((await client().getSecret('BG-ACCOUNT-1', { version: version1 })).value, 'first-value', 'names are case-insensitive');
+  t.equal(
+    (await client().getSecret('BG-ACCOUNT-1', { version: version1 })).value,
+    'first-value',
+    'names are case-insensitive',
+  );
 });
 
 void t.test('a disabled version answers 403 Forbidden / SecretDisabled; re-enabling restores it', async (t) => {
   const kv = client();
   const updated = await kv.updateSecretProperties('bg-account-1', version1, { enabled: false });
   t.equal(updated.enabled, false);
-  for (const attempt of [() => kv.getSecret('bg-account-1'), () => kv.getSecret('bg-account-1', { version: version1 })]) {
-    const error: any = await attempt().then(() => undefined, (e: unknown) => e);
+  for (const attempt of [
+    () => kv.getSecret('bg-account-1'),
+    () => kv.getSecret('bg-account-1', { version: version1 }),
+  ]) {
+    const error: any = await attempt().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     t.ok(error, 'get rejects');
     t.equal(error.statusCode, 403);
     t.equal(error.code, 'Forbidden');
@@ -110,10 +125,14 @@ void t.test('versions and listing, with paging through nextLink', async (t) => {
   const versions = [];
   for await (const p of kv.listPropertiesOfSecretVersions('bg-account-1')) versions.push(p);
   t.same(versions.map((v) => v.version).sort(), [version1, second.properties.version].sort());
-  t.notOk(versions.some((v) => 'value' in v), 'list items carry no values');
+  t.notOk(
+    versions.some((v) => 'value' in v),
+    'list items carry no values',
+  );
 
   const pages = [];
-  for await (const pageItems of kv.listPropertiesOfSecrets().byPage({ maxPageSize: 1 })) pages.push(pageItems.map((p) => p.name));
+  for await (const pageItems of kv.listPropertiesOfSecrets().byPage({ maxPageSize: 1 }))
+    pages.push(pageItems.map((p) => p.name));
   t.same(pages, [['bg-account-1'], ['expired-one'], ['future-one']]);
   t.same(await kv.listPropertiesOfSecretVersions('no-such-secret').next(), { done: true, value: undefined });
 });
@@ -174,7 +193,9 @@ void t.test('a restart on the same dataDir keeps secrets and the CA', async (t) 
 });
 
 void t.test('a client that does not trust the CA fails TLS', async (t) => {
-  const error: any = await client('none').getSecret('bg-account-1').catch((e: unknown) => e);
+  const error: any = await client('none')
+    .getSecret('bg-account-1')
+    .catch((e: unknown) => e);
   t.ok(error, 'rejects');
   t.match(String(error.code), /CERT|SIGNATURE|SELF_SIGNED/);
 });
@@ -188,9 +209,13 @@ void t.test('CLI prints its URL as one JSON line and exits cleanly on SIGTERM', 
   const cliDir = mkdtempSync(join(tmpdir(), 'kv-emulator-cli-'));
   t.teardown(() => rmSync(cliDir, { recursive: true, force: true }));
   const tsx = join(__dirname, '../../node_modules/.bin/tsx');
-  const child = spawn(tsx, [join(__dirname, '../../devstack/keyvault-emulator/main.ts'), '--port', '0', '--data-dir', cliDir], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const child = spawn(
+    tsx,
+    [join(__dirname, '../../devstack/keyvault-emulator/main.ts'), '--port', '0', '--data-dir', cliDir],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';

@@ -35,7 +35,11 @@ for (const [label, Client] of [
   ['the SDK the product locks', ProductSecretClient],
 ] as const) {
   void t.test(`${label}: set, get, disable, get disabled, list versions, delete`, async (t) => {
-    const kv = new Client(emulator.url, credential, { disableChallengeResourceVerification: true, retryOptions: { maxRetries: 0 }, tlsOptions: { ca } });
+    const kv = new Client(emulator.url, credential, {
+      disableChallengeResourceVerification: true,
+      retryOptions: { maxRetries: 0 },
+      tlsOptions: { ca },
+    });
     const name = `latest-${label.length}`;
     const first = await kv.setSecret(name, 'value-1');
     t.match(first.properties.version, /^[0-9a-f]{32}$/);
@@ -45,7 +49,10 @@ for (const [label, Client] of [
 
     const updated = await kv.updateSecretProperties(name, second.properties.version!, { enabled: false });
     t.equal(updated.enabled, false);
-    const error: any = await kv.getSecret(name).then(() => undefined, (e: unknown) => e);
+    const error: any = await kv.getSecret(name).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     t.equal(error?.statusCode, 403, 'a disabled version is refused');
     t.equal(error?.code, 'Forbidden');
     t.equal(error?.details?.error?.innerError?.code, 'SecretDisabled');
@@ -74,9 +81,16 @@ void t.test('made-up api-versions are refused with Key Vault answer', async (t) 
   for (const version of ['6.0', '7.7', '7.6-preview.3', '2025-07-02', '2026-04-01-preview', 'latest', '7.6 ']) {
     const answer = await rawKeyVault(emulator.url, ca, 'GET', `/secrets?api-version=${encodeURIComponent(version)}`);
     t.equal(answer.status, 400, `${version}: 400`);
-    t.same(answer.json, {
-      error: { code: 'BadParameter', message: `The specified version (${version}) is not recognized. Consider using the latest supported version (2026-04-01).` },
-    }, `${version}: BadParameter`);
+    t.same(
+      answer.json,
+      {
+        error: {
+          code: 'BadParameter',
+          message: `The specified version (${version}) is not recognized. Consider using the latest supported version (2026-04-01).`,
+        },
+      },
+      `${version}: BadParameter`,
+    );
   }
   const missing = await rawKeyVault(emulator.url, ca, 'GET', '/secrets');
   t.equal(missing.status, 400, 'no api-version');

@@ -42,9 +42,16 @@ void t.test('worker killed right as the deciding approval arrives: the trail sta
   for (const delayMs of [0, 80]) {
     const worker = await startWorker();
     const { account } = await h.createAccount({ policy: { approvalTimeout: 'PT2M', releaseWindow: 'PT2M' } });
-    const created = await h.lifecycle.create(who(PEOPLE.requester), { accountId: account.id, scenario: 'admin_compromise', justification: 'admins compromised', incidentRef: null });
+    const created = await h.lifecycle.create(who(PEOPLE.requester), {
+      accountId: account.id,
+      scenario: 'admin_compromise',
+      justification: 'admins compromised',
+      incidentRef: null,
+    });
     await h.lifecycle.decide(who(PEOPLE.approver1), created.id, 'approve', null);
-    const deciding = h.lifecycle.decide(who(PEOPLE.approver2), created.id, 'approve', null).catch((error: Error) => error);
+    const deciding = h.lifecycle
+      .decide(who(PEOPLE.approver2), created.id, 'approve', null)
+      .catch((error: Error) => error);
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     await kill(worker);
     await startWorker();
@@ -65,13 +72,20 @@ void t.test('worker killed during the unseal: the release is delayed by seconds'
   const viaProxy = { KEYVAULT_URL: keyVault.url(h.stack.env.KEYVAULT_URL) };
   const worker = await startWorker(viaProxy);
   const { account } = await h.createAccount({ policy: { approvalTimeout: 'PT2M', releaseWindow: 'PT2M' } });
-  const created = await h.lifecycle.create(who(PEOPLE.requester), { accountId: account.id, scenario: 'federation_outage', justification: 'ADFS down', incidentRef: null });
+  const created = await h.lifecycle.create(who(PEOPLE.requester), {
+    accountId: account.id,
+    scenario: 'federation_outage',
+    justification: 'ADFS down',
+    incidentRef: null,
+  });
   await h.lifecycle.decide(who(PEOPLE.approver1), created.id, 'approve', null);
 
   // Key Vault stops answering, so the unseal is in progress when the worker dies.
   await keyVault.down();
   await keyVault.up('blackhole');
-  const deciding = h.lifecycle.decide(who(PEOPLE.approver2), created.id, 'approve', null).catch((error: Error) => error);
+  const deciding = h.lifecycle
+    .decide(who(PEOPLE.approver2), created.id, 'approve', null)
+    .catch((error: Error) => error);
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   t.equal(await statusOf(created.id), 'pending_approval', 'the unseal has not completed');
   await kill(worker);
@@ -85,6 +99,8 @@ void t.test('worker killed during the unseal: the release is delayed by seconds'
   const delayMs = Date.now() - killedAt;
   const afterRestartMs = delayMs - restartMs;
   t.ok(afterRestartMs < 12_000, `released ${afterRestartMs} ms after the new worker was ready`);
-  t.comment(`worker killed during the unseal: released ${delayMs} ms after the kill; the new worker took ${restartMs} ms to start, the release ${afterRestartMs} ms more`);
+  t.comment(
+    `worker killed during the unseal: released ${delayMs} ms after the kill; the new worker took ${restartMs} ms to start, the release ${afterRestartMs} ms more`,
+  );
   await checkInvariants(t, h, created.id);
 });

@@ -40,7 +40,10 @@ export class AlertSink {
       req.on('end', () => {
         if (this.failWith !== null) return void res.writeHead(this.failWith).end();
         this.raw.push({ body, headers: req.headers, json: JSON.parse(body) });
-        this.received.push({ ...(JSON.parse(body) as Omit<ReceivedAlert, 'idempotencyKey'>), idempotencyKey: String(req.headers['idempotency-key']) });
+        this.received.push({
+          ...(JSON.parse(body) as Omit<ReceivedAlert, 'idempotencyKey'>),
+          idempotencyKey: String(req.headers['idempotency-key']),
+        });
         res.writeHead(204).end();
       });
     });

@@ -32,7 +32,12 @@ export async function receivers<K extends string>(t: Teardown, names: readonly K
  * The real worker on the harness's task queue with the given sinks (as ALERT_SINKS would
  * configure them), for tests about formats and routing. The harness must be made without its own worker.
  */
-export async function startAlertWorker(t: Teardown, h: Harness, sinks: SinkConfig[], alerts: { consoleUrl?: string; failingAfterMs?: number } = {}) {
+export async function startAlertWorker(
+  t: Teardown,
+  h: Harness,
+  sinks: SinkConfig[],
+  alerts: { consoleUrl?: string; failingAfterMs?: number } = {},
+) {
   const connection = await NativeConnection.connect({ address: h.stack.env.TEMPORAL_ADDRESS });
   const worker = await createWorker({
     connection,
@@ -70,7 +75,8 @@ export async function alertsSettled(h: Harness, workflowId: string): Promise<boo
   const scheduled = new Set<string>();
   let completed = 0;
   for (const event of history.events ?? []) {
-    if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverAlert') scheduled.add(String(event.eventId));
+    if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverAlert')
+      scheduled.add(String(event.eventId));
     const done = event.activityTaskCompletedEventAttributes?.scheduledEventId;
     if (done !== undefined && done !== null && scheduled.has(String(done))) completed += 1;
   }
@@ -82,7 +88,10 @@ export function receiverShapes() {
   const ajv = new Ajv({ allErrors: true });
   addFormats(ajv);
   ajv.addKeyword('documentation');
-  const load = (name: string) => JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'alerts', `${name}.schema.json`), 'utf8')) as { examples?: unknown[] };
+  const load = (name: string) =>
+    JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'alerts', `${name}.schema.json`), 'utf8')) as {
+      examples?: unknown[];
+    };
   const shapes = Object.fromEntries(
     (['generic', 'slack', 'teams', 'pagerduty'] as const).map((name) => {
       const schema = load(name);

@@ -28,7 +28,11 @@ export interface ApiProcess {
   child(): ChildProcess;
   kill(signal?: NodeJS.Signals): Promise<void>;
   restart(): Promise<void>;
-  call(method: string, path: string, options: { as: string; roles?: string[]; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; ms: number }>;
+  call(
+    method: string,
+    path: string,
+    options: { as: string; roles?: string[]; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; ms: number }>;
 }
 
 /**
@@ -76,11 +80,16 @@ export async function spawnApi(t: Teardown, h: Harness, env: Record<string, stri
   const tokens = new Map<string, string>();
   const call: ApiProcess['call'] = async (method, path, options) => {
     const cacheKey = `${options.as}|${(options.roles ?? []).join(',')}`;
-    if (!tokens.has(cacheKey)) tokens.set(cacheKey, await mintDevToken(key, { principal: options.as, roles: options.roles }));
+    if (!tokens.has(cacheKey))
+      tokens.set(cacheKey, await mintDevToken(key, { principal: options.as, roles: options.roles }));
     const headers: Record<string, string> = { authorization: `Bearer ${tokens.get(cacheKey)}`, ...options.headers };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const started = Date.now();
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
     const text = await response.text();
     let body: unknown = text;
     try {

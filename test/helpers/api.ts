@@ -18,7 +18,11 @@ export interface ApiHarness {
   /** Every log line the API wrote during the test file. */
   logs: string[];
   token(principal: string, roles?: string[]): Promise<string>;
-  call(method: string, path: string, options?: { token?: string; as?: string; roles?: string[]; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: any; text: string }>;
+  call(
+    method: string,
+    path: string,
+    options?: { token?: string; as?: string; roles?: string[]; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; headers: Headers; body: any; text: string }>;
 }
 
 interface Teardown {
@@ -28,7 +32,12 @@ interface Teardown {
 /** The real API on a real port, with the dev issuer's JWKS, the test stack and an in-process worker. */
 export async function setupApi(
   t: Teardown,
-  options: { env?: Record<string, string>; worker?: boolean; harness?: Harness; harnessOptions?: Parameters<typeof setupHarness>[1] } = {},
+  options: {
+    env?: Record<string, string>;
+    worker?: boolean;
+    harness?: Harness;
+    harnessOptions?: Parameters<typeof setupHarness>[1];
+  } = {},
 ): Promise<ApiHarness> {
   // A given harness lets a second API instance share the first one's database and task queue.
   const h = options.harness ?? (await setupHarness(t, { worker: options.worker, ...options.harnessOptions }));
@@ -72,7 +81,11 @@ export async function setupApi(
     const bearer = opts.token ?? (opts.as ? await token(opts.as, opts.roles) : undefined);
     if (bearer) headers.authorization = `Bearer ${bearer}`;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) });
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+    });
     const text = await response.text();
     let body: unknown = text;
     try {

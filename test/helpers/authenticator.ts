@@ -48,7 +48,10 @@ export class SoftAuthenticator {
   }
 
   /** navigator.credentials.create(): a new discoverable credential for the options' RP and user. */
-  register(options: { challenge: string; rp: { id?: string }; user: { id: string } }, overrides: Overrides & { fmt?: 'none' | 'packed' } = {}): RegistrationResponseJSON {
+  register(
+    options: { challenge: string; rp: { id?: string }; user: { id: string } },
+    overrides: Overrides & { fmt?: 'none' | 'packed' } = {},
+  ): RegistrationResponseJSON {
     const rpId = overrides.rpId ?? options.rp.id!;
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const jwk = publicKey.export({ format: 'jwk' });
@@ -64,49 +67,82 @@ export class SoftAuthenticator {
     );
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(credentialId.length);
-    const attested = Buffer.concat([Buffer.from(this.aaguid.replace(/-/g, ''), 'hex'), idLength, credentialId, Buffer.from(cose)]);
+    const attested = Buffer.concat([
+      Buffer.from(this.aaguid.replace(/-/g, ''), 'hex'),
+      idLength,
+      credentialId,
+      Buffer.from(cose),
+    ]);
     const flags = FLAGS.up | FLAGS.at | (overrides.uv === false ? 0 : FLAGS.uv);
     const authData = this.authData(rpId, flags, 0, attested);
-    const clientDataJSON = this.clientData('webauthn.create', overrides.challenge ?? options.challenge, overrides.origin ?? this.origin);
+    const clientDataJSON = this.clientData(
+      'webauthn.create',
+      overrides.challenge ?? options.challenge,
+      overrides.origin ?? this.origin,
+    );
     const fmt = overrides.fmt ?? 'none';
     const attStmt = new Map<string, number | Uint8Array>();
     if (fmt === 'packed') {
       // Self attestation: signed by the new credential's own key over authData || hash(clientDataJSON).
-      const sig = createSign('sha256').update(Buffer.concat([authData, sha256(Buffer.from(clientDataJSON, 'base64url'))])).sign(privateKey);
+      const sig = createSign('sha256')
+        .update(Buffer.concat([authData, sha256(Buffer.from(clientDataJSON, 'base64url'))]))
+        .sign(privateKey);
       attStmt.set('alg', -7);
       attStmt.set('sig', new Uint8Array(sig));
     }
-    const attestationObject = isoCBOR.encode(new Map<string, string | Uint8Array | Map<string, number | Uint8Array>>([
-      ['fmt', fmt],
-      ['attStmt', attStmt],
-      ['authData', new Uint8Array(authData)],
-    ]));
+    const attestationObject = isoCBOR.encode(
+      new Map<string, string | Uint8Array | Map<string, number | Uint8Array>>([
+        ['fmt', fmt],
+        ['attStmt', attStmt],
+        ['authData', new Uint8Array(authData)],
+      ]),
+    );
     const id = credentialId.toString('base64url');
     this.credentials.push({ id, rpId, privateKey, userHandle: options.user.id, counter: 0 });
     return {
       id,
       rawId: id,
       type: 'public-key',
-      response: { clientDataJSON, attestationObject: Buffer.from(attestationObject).toString('base64url'), transports: ['internal'] },
+      response: {
+        clientDataJSON,
+        attestationObject: Buffer.from(attestationObject).toString('base64url'),
+        transports: ['internal'],
+      },
       clientExtensionResults: {},
       authenticatorAttachment: 'platform',
     };
   }
 
   /** navigator.credentials.get() with a discoverable credential: no user name, the authenticator picks its credential. */
-  assert(options: { challenge: string; rpId?: string }, overrides: Overrides & { credentialId?: string } = {}): AuthenticationResponseJSON {
-    const credential = overrides.credentialId ? this.credentials.find((c) => c.id === overrides.credentialId) : this.credentials[this.credentials.length - 1];
+  assert(
+    options: { challenge: string; rpId?: string },
+    overrides: Overrides & { credentialId?: string } = {},
+  ): AuthenticationResponseJSON {
+    const credential = overrides.credentialId
+      ? this.credentials.find((c) => c.id === overrides.credentialId)
+      : this.credentials[this.credentials.length - 1];
     if (!credential) throw new Error('this authenticator holds no such credential');
     const counter = overrides.counter ?? (credential.counter += 1);
     const flags = FLAGS.up | (overrides.uv === false ? 0 : FLAGS.uv);
     const authData = this.authData(overrides.rpId ?? options.rpId ?? credential.rpId, flags, counter);
-    const clientDataJSON = this.clientData('webauthn.get', overrides.challenge ?? options.challenge, overrides.origin ?? this.origin);
-    const signature = createSign('sha256').update(Buffer.concat([authData, sha256(Buffer.from(clientDataJSON, 'base64url'))])).sign(credential.privateKey);
+    const clientDataJSON = this.clientData(
+      'webauthn.get',
+      overrides.challenge ?? options.challenge,
+      overrides.origin ?? this.origin,
+    );
+    const signature = createSign('sha256')
+      .update(Buffer.concat([authData, sha256(Buffer.from(clientDataJSON, 'base64url'))]))
+      .sign(credential.privateKey);
     return {
       id: credential.id,
       rawId: credential.id,
       type: 'public-key',
-      response: { clientDataJSON, authenticatorData: authData.toString('base64url'), signature: signature.toString('base64url'), userHandle: credential.userHandle },
+      response: {
+        clientDataJSON,
+        authenticatorData: authData.toString('base64url'),
+        signature: signature.toString('base64url'),
+        userHandle: credential.userHandle,
+      },
       clientExtensionResults: {},
       authenticatorAttachment: 'platform',
     };
@@ -114,6 +150,9 @@ export class SoftAuthenticator {
 
   /** Private key material of every credential, as PEM, for "never stored or logged" searches. */
   secrets(): string[] {
-    return this.credentials.flatMap((c) => [c.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, String(c.privateKey.export({ format: 'jwk' }).d)]);
+    return this.credentials.flatMap((c) => [
+      c.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+      String(c.privateKey.export({ format: 'jwk' }).d),
+    ]);
   }
 }

@@ -22,7 +22,8 @@ const STRIPPED =
 
 export function devEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!STRIPPED.test(key) && value !== undefined) env[key] = value;
+  for (const [key, value] of Object.entries(process.env))
+    if (!STRIPPED.test(key) && value !== undefined) env[key] = value;
   return { ...env, BREAKGLASS_DATA_DIR: dataDir, PORT: String(port) };
 }
 
@@ -53,7 +54,10 @@ export class DevRun {
 
   /** `via: 'npm'` runs `npm run dev` (npm, a shell and the tsx CLI in front of dev mode) instead. */
   constructor(dataDir: string, port: number, options: { via?: 'node' | 'npm'; env?: NodeJS.ProcessEnv } = {}) {
-    const [command, args] = options.via === 'npm' ? ['npm', ['run', '--silent', 'dev']] : [process.execPath, ['--import', 'tsx', 'scripts/dev.ts']];
+    const [command, args] =
+      options.via === 'npm'
+        ? ['npm', ['run', '--silent', 'dev']]
+        : [process.execPath, ['--import', 'tsx', 'scripts/dev.ts']];
     this.child = spawn(command, args, {
       cwd: ROOT,
       env: { ...devEnv(dataDir, port), ...options.env },
@@ -65,7 +69,9 @@ export class DevRun {
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
     this.exited = new Promise((resolve) =>
-      this.child.once('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - (this.signalledAt || this.started) })),
+      this.child.once('exit', (code, signal) =>
+        resolve({ code, signal, ms: Date.now() - (this.signalledAt || this.started) }),
+      ),
     );
   }
 
@@ -82,7 +88,10 @@ export class DevRun {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (pattern.test(this.output)) return this.output;
-      if (!this.running) throw new Error(`dev mode exited (${this.child.exitCode ?? this.child.signalCode}) before printing ${pattern}:\n${this.output}`);
+      if (!this.running)
+        throw new Error(
+          `dev mode exited (${this.child.exitCode ?? this.child.signalCode}) before printing ${pattern}:\n${this.output}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`dev mode did not print ${pattern} within ${timeoutMs} ms:\n${this.output}`);
@@ -90,7 +99,8 @@ export class DevRun {
 
   /** Ctrl-C in a terminal: SIGINT to the whole foreground process group. */
   interruptGroup(): void {
-    if (!this.running) throw new Error(`dev mode had already exited (${this.child.exitCode ?? this.child.signalCode}):\n${this.output}`);
+    if (!this.running)
+      throw new Error(`dev mode had already exited (${this.child.exitCode ?? this.child.signalCode}):\n${this.output}`);
     this.signalledAt = Date.now();
     process.kill(-this.pid, 'SIGINT');
   }
@@ -103,7 +113,10 @@ export class DevRun {
 
   /** Waits for the exit; on timeout reports null (the caller asserts and cleans up). */
   async waitForExit(timeoutMs: number): Promise<Exit | null> {
-    return Promise.race([this.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs).unref())]);
+    return Promise.race([
+      this.exited,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs).unref()),
+    ]);
   }
 }
 
@@ -129,7 +142,14 @@ export function parseReady(output: string): Endpoints {
   if (temporalUiUrl) add('Temporal UI', temporalUiUrl);
   add('Key Vault', keyVaultUrl);
   if (postgres) ports.push({ what: 'Postgres', host: '127.0.0.1', port: Number(postgres[1]) });
-  return { apiUrl, temporalAddress, ...(temporalUiUrl ? { temporalUiUrl } : {}), keyVaultUrl, ...(postgres ? { postgresPort: Number(postgres[1]) } : {}), ports };
+  return {
+    apiUrl,
+    temporalAddress,
+    ...(temporalUiUrl ? { temporalUiUrl } : {}),
+    keyVaultUrl,
+    ...(postgres ? { postgresPort: Number(postgres[1]) } : {}),
+    ports,
+  };
 }
 
 // ---------- /proc ----------
@@ -155,7 +175,14 @@ function readProc(pid: number): Proc | undefined {
     } catch {
       /* gone, or not readable */
     }
-    return { pid, ppid: Number(fields[1]), pgid: Number(fields[2]), startTime: fields[19]!, argv, ...(cwd ? { cwd } : {}) };
+    return {
+      pid,
+      ppid: Number(fields[1]),
+      pgid: Number(fields[2]),
+      startTime: fields[19]!,
+      argv,
+      ...(cwd ? { cwd } : {}),
+    };
   } catch {
     return undefined;
   }
@@ -206,8 +233,13 @@ export function ownedDirs(dataDir: string): string[] {
 
 /** Live processes whose command line or working directory is inside one of `dirs`. */
 export function processesUsing(dirs: string[]): Proc[] {
-  const inside = (path: string) => dirs.some((dir) => path === dir || path.startsWith(`${dir}/`) || path.includes(`${dir}/`) || path.includes(`=${dir}`));
-  return allProcesses().filter((proc) => proc.pid !== process.pid && (proc.argv.some(inside) || (proc.cwd !== undefined && inside(proc.cwd))));
+  const inside = (path: string) =>
+    dirs.some(
+      (dir) => path === dir || path.startsWith(`${dir}/`) || path.includes(`${dir}/`) || path.includes(`=${dir}`),
+    );
+  return allProcesses().filter(
+    (proc) => proc.pid !== process.pid && (proc.argv.some(inside) || (proc.cwd !== undefined && inside(proc.cwd))),
+  );
 }
 
 /** Processes of a snapshot that are still the same processes and still alive. */
@@ -215,7 +247,8 @@ export function stillAlive(snapshot: Proc[]): Proc[] {
   return snapshot.filter((proc) => readProc(proc.pid)?.startTime === proc.startTime);
 }
 
-export const describe = (procs: Proc[]): string => procs.map((proc) => `${proc.pid} ${proc.argv.join(' ').slice(0, 160)}`).join('\n');
+export const describe = (procs: Proc[]): string =>
+  procs.map((proc) => `${proc.pid} ${proc.argv.join(' ').slice(0, 160)}`).join('\n');
 
 /** Resolves true when a TCP connection to host:port is refused (nothing listens there). */
 export function refusesConnections(host: string, port: number): Promise<boolean> {

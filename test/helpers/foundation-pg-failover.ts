@@ -21,7 +21,10 @@ async function main() {
   const admin = new pg.Client({ connectionString: config.DATABASE_URL });
   await admin.connect();
   process.stdout.write(`terminating ${rows.map((row) => row.pid).join(',')}\n`);
-  const killed = await admin.query<{ done: boolean }>('SELECT pg_terminate_backend(pid) AS done FROM unnest($1::int[]) AS pid', [rows.map((row) => row.pid)]);
+  const killed = await admin.query<{ done: boolean }>(
+    'SELECT pg_terminate_backend(pid) AS done FROM unnest($1::int[]) AS pid',
+    [rows.map((row) => row.pid)],
+  );
   process.stdout.write(`terminated ${killed.rows.filter((row) => row.done).length}\n`);
   await admin.end();
 

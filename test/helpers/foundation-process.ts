@@ -19,11 +19,19 @@ export interface ProcessResult {
  * Nothing of the test process leaks in: no NODE_OPTIONS loaders from tap, no stack variables.
  * A process still running after `timeoutMs` is killed and reported with `timedOut`.
  */
-export function runScript(script: string, env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<ProcessResult> {
+export function runScript(
+  script: string,
+  env: Record<string, string | undefined>,
+  timeoutMs = 60_000,
+): Promise<ProcessResult> {
   const started = Date.now();
   const clean: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR };
   for (const [key, value] of Object.entries(env)) if (value !== undefined) clean[key] = value;
-  const child = spawn(process.execPath, [TSX_CLI, script], { cwd: ROOT, env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [TSX_CLI, script], {
+    cwd: ROOT,
+    env: clean,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -54,7 +54,10 @@ export interface Harness {
   accounts: ReturnType<typeof createAccountsRepository>;
   requests: ReturnType<typeof createRequestsRepository>;
   /** A registered account with a fresh, sealed secret; secretValue is what Key Vault holds. */
-  createAccount(options?: { policy?: Partial<PolicySnapshot>; members?: Partial<Pick<Account, 'requesters' | 'approvers' | 'reviewers'>> }): Promise<{
+  createAccount(options?: {
+    policy?: Partial<PolicySnapshot>;
+    members?: Partial<Pick<Account, 'requesters' | 'approvers' | 'reviewers'>>;
+  }): Promise<{
     account: Account;
     secretValue: string;
   }>;
@@ -91,7 +94,10 @@ function quietRuntime() {
  * One isolated world per test file on the shared services: its own schema, task queue,
  * secret names and alert sink, so files run in parallel without seeing each other.
  */
-export async function setupHarness(t: Teardown, options: { worker?: boolean; graph?: GraphApi } = {}): Promise<Harness> {
+export async function setupHarness(
+  t: Teardown,
+  options: { worker?: boolean; graph?: GraphApi } = {},
+): Promise<Harness> {
   quietRuntime();
   const stack = await testStack();
   const id = randomBytes(4).toString('hex');
@@ -167,5 +173,20 @@ export async function setupHarness(t: Teardown, options: { worker?: boolean; gra
     await pool.end();
   });
 
-  return { id, stack, schema, taskQueue, pool, secrets, temporal, sink, lifecycle, audit, accounts, requests, createAccount, startWorker };
+  return {
+    id,
+    stack,
+    schema,
+    taskQueue,
+    pool,
+    secrets,
+    temporal,
+    sink,
+    lifecycle,
+    audit,
+    accounts,
+    requests,
+    createAccount,
+    startWorker,
+  };
 }

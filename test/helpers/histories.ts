@@ -15,7 +15,13 @@ export const WATCH_HISTORIES_DIR = join(HISTORIES_ROOT, 'watch');
  * Stored as binary protobuf: the SDK's JSON helpers trip over two copies of protobufjs
  * in this install ("type must be a Type").
  */
-export async function recordHistory(client: Client, workflowId: string, name: string, runId?: string, dir = HISTORIES_DIR): Promise<void> {
+export async function recordHistory(
+  client: Client,
+  workflowId: string,
+  name: string,
+  runId?: string,
+  dir = HISTORIES_DIR,
+): Promise<void> {
   if (process.env.BREAKGLASS_RECORD_HISTORIES !== '1') return;
   const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   mkdirSync(dir, { recursive: true });

@@ -3,7 +3,6 @@ import type { Harness } from './harness';
 import { stateQuery } from '../../src/domain/messages';
 import type { RequestView } from '../../src/domain/request';
 
-
 // Each event may only follow the ones that cause it.
 const CAUSAL_RANK: Record<string, number> = {
   'request.created': 0,
@@ -31,11 +30,23 @@ export async function checkInvariants(t: Test, h: Harness, requestId: string): P
     [requestId],
   );
   const versions = rows.map((row) => Number(row.event_id.split(':').pop()));
-  t.same(versions, [...versions].sort((a, b) => a - b), 'events are in the trail in the order they happened');
+  t.same(
+    versions,
+    [...versions].sort((a, b) => a - b),
+    'events are in the trail in the order they happened',
+  );
   t.equal(new Set(versions).size, versions.length, 'no event is in the trail twice');
-  t.same(versions, versions.map((_, index) => index + 1), 'no event is missing from the trail');
+  t.same(
+    versions,
+    versions.map((_, index) => index + 1),
+    'no event is missing from the trail',
+  );
   const ranks = rows.map((row) => CAUSAL_RANK[row.action] ?? 0);
-  t.same(ranks, [...ranks].sort((a, b) => a - b), `events follow causality: ${rows.map((row) => row.action).join(' → ')}`);
+  t.same(
+    ranks,
+    [...ranks].sort((a, b) => a - b),
+    `events follow causality: ${rows.map((row) => row.action).join(' → ')}`,
+  );
   const state = await h.temporal.workflow.getHandle(requestId).query(stateQuery);
   const projected = await h.requests.get(h.pool, requestId);
   t.same(projected, state, 'the read model equals the workflow state');

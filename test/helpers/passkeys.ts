@@ -8,11 +8,23 @@ export const PASSKEY_ENV = { WEBAUTHN_RP_ID: 'localhost', WEBAUTHN_ORIGINS: ORIG
 const ADMIN = ['BreakGlass.Admin'];
 
 /** Enrolment as the signed-in `principal` (by issuer token): options, then the authenticator's answer. */
-export async function enrol(api: ApiHarness, principal: string, authenticator = new SoftAuthenticator(ORIGIN), overrides: Overrides & { fmt?: 'none' | 'packed'; roles?: string[] } = {}) {
-  const options = await api.call('POST', '/v1/passkeys/registration-options', { as: principal, roles: overrides.roles });
+export async function enrol(
+  api: ApiHarness,
+  principal: string,
+  authenticator = new SoftAuthenticator(ORIGIN),
+  overrides: Overrides & { fmt?: 'none' | 'packed'; roles?: string[] } = {},
+) {
+  const options = await api.call('POST', '/v1/passkeys/registration-options', {
+    as: principal,
+    roles: overrides.roles,
+  });
   if (options.status !== 200) throw new Error(`registration options: ${options.status} ${options.text}`);
   const response = authenticator.register(options.body, overrides);
-  const res = await api.call('POST', '/v1/passkeys', { as: principal, roles: overrides.roles, body: { name: `${principal}'s key`, response } });
+  const res = await api.call('POST', '/v1/passkeys', {
+    as: principal,
+    roles: overrides.roles,
+    body: { name: `${principal}'s key`, response },
+  });
   return { res, authenticator, options: options.body, response };
 }
 
@@ -21,7 +33,11 @@ export async function confirm(api: ApiHarness, passkeyId: string, admin = PEOPLE
 }
 
 /** A discoverable-credential sign-in; the answer carries the session token. */
-export async function signIn(api: ApiHarness, authenticator: SoftAuthenticator, overrides: Overrides & { credentialId?: string } = {}) {
+export async function signIn(
+  api: ApiHarness,
+  authenticator: SoftAuthenticator,
+  overrides: Overrides & { credentialId?: string } = {},
+) {
   const options = await api.call('POST', '/v1/sessions/passkey/options');
   if (options.status !== 200) throw new Error(`authentication options: ${options.status} ${options.text}`);
   const response = authenticator.assert(options.body, overrides);

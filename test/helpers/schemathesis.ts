@@ -22,32 +22,36 @@ export async function ensureSchemathesis(log: (line: string) => void = () => {})
   const done = join(dir, '.installed');
   if (existsSync(done)) return st;
   // One installer at a time across parallel test runs; a lock older than an install is stale.
-  return withFileLock(join(dir, '.install.lock'), () => {
-    if (existsSync(done)) return st;
-    log(`installing Schemathesis ${SCHEMATHESIS_VERSION} from PyPI into ${venv} (first run only)`);
-    const python = process.env.PYTHON ?? 'python3';
-    rmSync(venv, { recursive: true, force: true });
-    const run = (command: string, args: string[]) =>
-      execFileSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: INSTALL_TIMEOUT_MS });
-    try {
-      run(python, ['-m', 'venv', venv]);
-      run(join(venv, 'bin', 'python'), [
-        '-m',
-        'pip',
-        'install',
-        '--quiet',
-        '--disable-pip-version-check',
-        `schemathesis==${SCHEMATHESIS_VERSION}`,
-      ]);
-    } catch (error) {
-      const e = error as { stderr?: Buffer; message: string };
-      throw new Error(
-        `could not install Schemathesis with ${python} (needs python3 with venv, and PyPI): ${e.stderr?.toString() || e.message}`,
-      );
-    }
-    writeFileSync(done, `${new Date().toISOString()}\n`);
-    return st;
-  }, { staleMs: INSTALL_TIMEOUT_MS, waitMs: INSTALL_TIMEOUT_MS + 60_000 });
+  return withFileLock(
+    join(dir, '.install.lock'),
+    () => {
+      if (existsSync(done)) return st;
+      log(`installing Schemathesis ${SCHEMATHESIS_VERSION} from PyPI into ${venv} (first run only)`);
+      const python = process.env.PYTHON ?? 'python3';
+      rmSync(venv, { recursive: true, force: true });
+      const run = (command: string, args: string[]) =>
+        execFileSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: INSTALL_TIMEOUT_MS });
+      try {
+        run(python, ['-m', 'venv', venv]);
+        run(join(venv, 'bin', 'python'), [
+          '-m',
+          'pip',
+          'install',
+          '--quiet',
+          '--disable-pip-version-check',
+          `schemathesis==${SCHEMATHESIS_VERSION}`,
+        ]);
+      } catch (error) {
+        const e = error as { stderr?: Buffer; message: string };
+        throw new Error(
+          `could not install Schemathesis with ${python} (needs python3 with venv, and PyPI): ${e.stderr?.toString() || e.message}`,
+        );
+      }
+      writeFileSync(done, `${new Date().toISOString()}\n`);
+      return st;
+    },
+    { staleMs: INSTALL_TIMEOUT_MS, waitMs: INSTALL_TIMEOUT_MS + 60_000 },
+  );
 }
 
 export interface CommandResult {

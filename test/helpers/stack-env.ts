@@ -10,7 +10,9 @@ export interface TestStack {
 export async function testStack(): Promise<TestStack> {
   const file = process.env.BREAKGLASS_TEST_STACK;
   if (!file || !existsSync(file)) {
-    throw new Error('the test stack is not running: run the suite with `npm test` (scripts/test.ts starts Temporal, PostgreSQL and Key Vault once)');
+    throw new Error(
+      'the test stack is not running: run the suite with `npm test` (scripts/test.ts starts Temporal, PostgreSQL and Key Vault once)',
+    );
   }
   return JSON.parse(readFileSync(file, 'utf8')) as TestStack;
 }

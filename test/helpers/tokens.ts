@@ -1,4 +1,12 @@
-import { createHmac, createSign, generateKeyPairSync, randomBytes, constants, type KeyObject, type JsonWebKey } from 'node:crypto';
+import {
+  createHmac,
+  createSign,
+  generateKeyPairSync,
+  randomBytes,
+  constants,
+  type KeyObject,
+  type JsonWebKey,
+} from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEV_AUDIENCE, DEV_ISSUER } from '../../src/auth/dev-issuer';
@@ -18,7 +26,17 @@ export type Header = Record<string, unknown>;
 export function goodClaims(overrides: Claims = {}): Claims {
   const now = Math.floor(Date.now() / 1000);
   const principal = 'token-tester';
-  const claims: Claims = { iss: DEV_ISSUER, aud: DEV_AUDIENCE, sub: principal, oid: principal, roles: [], iat: now, nbf: now, exp: now + 3600, ...overrides };
+  const claims: Claims = {
+    iss: DEV_ISSUER,
+    aud: DEV_AUDIENCE,
+    sub: principal,
+    oid: principal,
+    roles: [],
+    iat: now,
+    nbf: now,
+    exp: now + 3600,
+    ...overrides,
+  };
   for (const [name, value] of Object.entries(claims)) if (value === undefined) delete claims[name];
   return claims;
 }
@@ -34,9 +52,19 @@ export interface TestKey {
 }
 
 export function newKey(kind: 'EC' | 'RSA', kid: string): TestKey {
-  const { privateKey, publicKey } = kind === 'EC' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey, publicKey } =
+    kind === 'EC'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : generateKeyPairSync('rsa', { modulusLength: 2048 });
   const alg = kind === 'EC' ? 'ES256' : 'RS256';
-  return { kid, kind, privateKey, publicKey, alg, publicJwk: { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' } };
+  return {
+    kid,
+    kind,
+    privateKey,
+    publicKey,
+    alg,
+    publicJwk: { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' },
+  };
 }
 
 const HASH: Record<string, string> = { 256: 'sha256', 384: 'sha384', 512: 'sha512' };
@@ -46,10 +74,18 @@ export function signRaw(alg: string, key: KeyObject | Buffer | string, signingIn
   const family = alg.slice(0, 2);
   const hash = HASH[alg.slice(2)];
   if (!hash) throw new Error(`unknown alg ${alg}`);
-  if (family === 'HS') return createHmac(hash, key as Buffer | string).update(signingInput).digest();
+  if (family === 'HS')
+    return createHmac(hash, key as Buffer | string)
+      .update(signingInput)
+      .digest();
   const signer = createSign(hash).update(signingInput);
   if (family === 'RS') return signer.sign(key as KeyObject);
-  if (family === 'PS') return signer.sign({ key: key as KeyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST });
+  if (family === 'PS')
+    return signer.sign({
+      key: key as KeyObject,
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+    });
   if (family === 'ES') return signer.sign({ key: key as KeyObject, dsaEncoding: 'ieee-p1363' });
   throw new Error(`unknown alg ${alg}`);
 }

@@ -16,7 +16,15 @@ export const FAST_WATCH: SigninWatchSettings = { lookBack: 'PT30M', grace: 'PT5S
 
 /** A Graph client as the worker builds it, against the stand-in, with short bounds for tests. */
 export const standinGraph = (standin: GraphStandin) =>
-  createGraphApi(createGraphClient({ baseUrl: standin.url, token: () => Promise.resolve(STANDIN_TOKEN), timeoutMs: 3_000, maxRetries: 3, maxRetryAfterMs: 5_000 }));
+  createGraphApi(
+    createGraphClient({
+      baseUrl: standin.url,
+      token: () => Promise.resolve(STANDIN_TOKEN),
+      timeoutMs: 3_000,
+      maxRetries: 3,
+      maxRetryAfterMs: 5_000,
+    }),
+  );
 
 export interface WatchWorld {
   h: Harness;
@@ -25,9 +33,14 @@ export interface WatchWorld {
   watch: ReturnType<typeof createWatchRepository>;
   cases: ReturnType<typeof createCaseRepository>;
   /** An account registered with an Entra object id, and its user in the stand-in (passing every check). */
-  watchedAccount(options?: Parameters<Harness['createAccount']>[0]): Promise<Awaited<ReturnType<Harness['createAccount']>> & { userId: string }>;
+  watchedAccount(
+    options?: Parameters<Harness['createAccount']>[0],
+  ): Promise<Awaited<ReturnType<Harness['createAccount']>> & { userId: string }>;
   /** One run of the sign-in watch, as the Schedule would start it. */
-  runWatch(settings?: Partial<SigninWatchSettings>, workflowId?: string): Promise<{ ok: boolean; newSignIns: number; handled: number; transition: string | null; failures: number }>;
+  runWatch(
+    settings?: Partial<SigninWatchSettings>,
+    workflowId?: string,
+  ): Promise<{ ok: boolean; newSignIns: number; handled: number; transition: string | null; failures: number }>;
 }
 
 /** The test stack plus a Graph stand-in and a worker that reads it; with `api`, the real API too. */

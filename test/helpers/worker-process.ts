@@ -30,7 +30,8 @@ export function spawnWorker(h: Harness, output: string[], env: Record<string, st
 export async function waitForOutput(output: string[], pattern: RegExp, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!pattern.test(output.join(''))) {
-    if (Date.now() > deadline) throw new Error(`worker did not print ${pattern} within ${timeoutMs} ms; output:\n${output.join('')}`);
+    if (Date.now() > deadline)
+      throw new Error(`worker did not print ${pattern} within ${timeoutMs} ms; output:\n${output.join('')}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

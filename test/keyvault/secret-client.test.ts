@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { startKeyVaultEmulator, type KeyVaultEmulator } from '../../devstack/keyvault-emulator/server';
-import { createSecretClient, isSecretDisabledError, keyVaultUnavailableReason, MAX_RETRY_AFTER_MS } from '../../src/keyvault/secret-client';
+import {
+  createSecretClient,
+  isSecretDisabledError,
+  keyVaultUnavailableReason,
+  MAX_RETRY_AFTER_MS,
+} from '../../src/keyvault/secret-client';
 import { FAULT_KINDS, setFault } from '../helpers/keyvault-faults';
 
 /** The product's Key Vault client against the emulator's faults: how long it waits, and how failures are classified. */
@@ -29,7 +34,10 @@ t.teardown(async () => {
 
 const timed = async (work: () => Promise<unknown>) => {
   const started = Date.now();
-  const error = await work().then(() => undefined, (e: unknown) => e);
+  const error = await work().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   return { error, ms: Date.now() - started };
 };
 
@@ -69,5 +77,8 @@ void t.test('every fault is classified as Key Vault being unavailable; SecretDis
   t.ok(isSecretDisabledError(disabled.error), 'SecretDisabled');
   t.equal(keyVaultUnavailableReason(disabled.error), null, 'the seal holding is not an outage');
   t.equal(keyVaultUnavailableReason(new Error('x')), null, 'other errors are not Key Vault');
-  t.equal(keyVaultUnavailableReason(Object.assign(new Error('no token'), { name: 'CredentialUnavailableError' })), 'the service could not get a token for Key Vault');
+  t.equal(
+    keyVaultUnavailableReason(Object.assign(new Error('no token'), { name: 'CredentialUnavailableError' })),
+    'the service could not get a token for Key Vault',
+  );
 });

@@ -73,7 +73,10 @@ async function appWith(t: Test, overrides: Record<string, string> = {}): Promise
   return (await appAndDeps(t, overrides)).app;
 }
 
-async function appAndDeps(t: Test, overrides: Record<string, string> = {}): Promise<{ app: FastifyInstance; deps: ReturnType<typeof createAppDeps> }> {
+async function appAndDeps(
+  t: Test,
+  overrides: Record<string, string> = {},
+): Promise<{ app: FastifyInstance; deps: ReturnType<typeof createAppDeps> }> {
   const config = parseConfig({ ...baseEnv(), ...overrides });
   const deps = createAppDeps(config);
   const app = await buildApp(deps);
@@ -90,7 +93,8 @@ async function readyz(app: FastifyInstance): Promise<Readiness> {
   const started = Date.now();
   const response = await app.inject({ method: 'GET', url: '/readyz' });
   const body = response.json() as Readiness['body'];
-  if (body.dependencies?.some((dependency) => dependency.name === 'temporal' && !dependency.ok)) lastTemporalFailureAt = Date.now();
+  if (body.dependencies?.some((dependency) => dependency.name === 'temporal' && !dependency.ok))
+    lastTemporalFailureAt = Date.now();
   return {
     statusCode: response.statusCode,
     contentType: String(response.headers['content-type'] ?? ''),
@@ -100,7 +104,11 @@ async function readyz(app: FastifyInstance): Promise<Readiness> {
 }
 
 /** Polls /readyz until `want` holds (or the deadline), returning the last answer. */
-async function readyzUntil(app: FastifyInstance, want: (r: Readiness) => boolean, timeoutMs: number): Promise<Readiness> {
+async function readyzUntil(
+  app: FastifyInstance,
+  want: (r: Readiness) => boolean,
+  timeoutMs: number,
+): Promise<Readiness> {
   const deadline = Date.now() + timeoutMs;
   let last = await readyz(app);
   while (!want(last) && Date.now() < deadline) {
@@ -114,7 +122,11 @@ function assertReady(t: Test, r: Readiness, label: string) {
   t.equal(r.statusCode, 200, `${label}: 200 (body ${JSON.stringify(r.body)})`);
   t.match(r.contentType, /^application\/json/, `${label}: JSON`);
   t.equal(r.body.status, 'ready', `${label}: status ready`);
-  t.same(r.body.dependencies?.map((d) => d.name).sort(), [...ALL].sort(), `${label}: reports postgres, temporal and keyvault`);
+  t.same(
+    r.body.dependencies?.map((d) => d.name).sort(),
+    [...ALL].sort(),
+    `${label}: reports postgres, temporal and keyvault`,
+  );
   for (const dependency of r.body.dependencies ?? []) {
     t.equal(dependency.ok, true, `${label}: ${dependency.name} ok${dependency.error ? ` (${dependency.error})` : ''}`);
     t.type(dependency.latencyMs, 'number', `${label}: ${dependency.name} latency reported`);
@@ -136,7 +148,11 @@ function assertDown(t: Test, r: Readiness, down: Dependency, label: string, with
   t.type(byName.get(down)?.error, 'string', `${label}: ${down} has an error`);
   t.notMatch(byName.get(down)?.error ?? '', /\n/, `${label}: error is one line`);
   for (const other of ALL.filter((name) => name !== down)) {
-    t.equal(byName.get(other)?.ok, true, `${label}: ${other} reported ok${byName.get(other)?.error ? ` (${byName.get(other)?.error})` : ''}`);
+    t.equal(
+      byName.get(other)?.ok,
+      true,
+      `${label}: ${other} reported ok${byName.get(other)?.error ? ` (${byName.get(other)?.error})` : ''}`,
+    );
   }
   t.ok(r.ms < withinMs, `${label}: answered in ${r.ms} ms (< ${withinMs} ms)`);
 }
@@ -174,85 +190,113 @@ for (const down of ALL) {
 }
 
 for (const down of ALL) {
-  void t.test(`GET /readyz answers 503 within a few seconds when ${down} accepts connections but never answers`, async (t) => {
-    const target = down === 'postgres' ? stack.env.DATABASE_URL : down === 'temporal' ? `tcp://${stack.env.TEMPORAL_ADDRESS}` : stack.env.KEYVAULT_URL;
-    const proxy = TcpProxy.forUrl(target);
-    await proxy.up('blackhole');
-    t.teardown(() => proxy.down());
-    const overrides: Record<string, string> =
-      down === 'postgres'
-        ? { DATABASE_URL: proxy.url(stack.env.DATABASE_URL) }
-        : down === 'temporal'
-          ? { TEMPORAL_ADDRESS: proxy.address }
-          : { KEYVAULT_URL: proxy.url(stack.env.KEYVAULT_URL) };
-    const app = await appWith(t, overrides);
-    const r = await readyz(app);
-    assertDown(t, r, down, `${down} hung`, 4_000);
-    t.match(r.body.detail ?? '', /no answer within \d+ ms/, `${down} hung: says it timed out`);
-  });
+  void t.test(
+    `GET /readyz answers 503 within a few seconds when ${down} accepts connections but never answers`,
+    async (t) => {
+      const target =
+        down === 'postgres'
+          ? stack.env.DATABASE_URL
+          : down === 'temporal'
+            ? `tcp://${stack.env.TEMPORAL_ADDRESS}`
+            : stack.env.KEYVAULT_URL;
+      const proxy = TcpProxy.forUrl(target);
+      await proxy.up('blackhole');
+      t.teardown(() => proxy.down());
+      const overrides: Record<string, string> =
+        down === 'postgres'
+          ? { DATABASE_URL: proxy.url(stack.env.DATABASE_URL) }
+          : down === 'temporal'
+            ? { TEMPORAL_ADDRESS: proxy.address }
+            : { KEYVAULT_URL: proxy.url(stack.env.KEYVAULT_URL) };
+      const app = await appWith(t, overrides);
+      const r = await readyz(app);
+      assertDown(t, r, down, `${down} hung`, 4_000);
+      t.match(r.body.detail ?? '', /no answer within \d+ ms/, `${down} hung: says it timed out`);
+    },
+  );
 }
 
-void t.test('readiness follows each dependency going away and coming back (API started while they were down)', async (t) => {
-  const proxies: Record<Dependency, TcpProxy> = {
-    postgres: TcpProxy.forUrl(stack.env.DATABASE_URL),
-    temporal: TcpProxy.forUrl(`tcp://${stack.env.TEMPORAL_ADDRESS}`),
-    keyvault: TcpProxy.forUrl(stack.env.KEYVAULT_URL),
-  };
-  for (const proxy of Object.values(proxies)) await proxy.reserve();
-  t.teardown(async () => {
-    for (const proxy of Object.values(proxies)) await proxy.down();
-  });
-  const { app, deps } = await appAndDeps(t, {
-    DATABASE_URL: proxies.postgres.url(stack.env.DATABASE_URL),
-    TEMPORAL_ADDRESS: proxies.temporal.address,
-    KEYVAULT_URL: proxies.keyvault.url(stack.env.KEYVAULT_URL),
-  });
-  // Known product bug (asserted by 'PostgreSQL ending the idle pooled connection' below): the pool
-  // has no 'error' listener, so losing an idle connection is an uncaught exception. Listened to
-  // here only so that this test reports readiness itself instead of dying of that.
-  deps.pool.on('error', () => {});
+void t.test(
+  'readiness follows each dependency going away and coming back (API started while they were down)',
+  async (t) => {
+    const proxies: Record<Dependency, TcpProxy> = {
+      postgres: TcpProxy.forUrl(stack.env.DATABASE_URL),
+      temporal: TcpProxy.forUrl(`tcp://${stack.env.TEMPORAL_ADDRESS}`),
+      keyvault: TcpProxy.forUrl(stack.env.KEYVAULT_URL),
+    };
+    for (const proxy of Object.values(proxies)) await proxy.reserve();
+    t.teardown(async () => {
+      for (const proxy of Object.values(proxies)) await proxy.down();
+    });
+    const { app, deps } = await appAndDeps(t, {
+      DATABASE_URL: proxies.postgres.url(stack.env.DATABASE_URL),
+      TEMPORAL_ADDRESS: proxies.temporal.address,
+      KEYVAULT_URL: proxies.keyvault.url(stack.env.KEYVAULT_URL),
+    });
+    // Known product bug (asserted by 'PostgreSQL ending the idle pooled connection' below): the pool
+    // has no 'error' listener, so losing an idle connection is an uncaught exception. Listened to
+    // here only so that this test reports readiness itself instead of dying of that.
+    deps.pool.on('error', () => {});
 
-  const allDown = await readyz(app);
-  t.equal(allDown.statusCode, 503, 'started with everything down: 503');
-  t.same(
-    (allDown.body.dependencies ?? []).filter((d) => !d.ok).map((d) => d.name).sort(),
-    [...ALL].sort(),
-    'all three reported down',
-  );
-  t.ok(allDown.ms < 4_000, `answered in ${allDown.ms} ms`);
+    const allDown = await readyz(app);
+    t.equal(allDown.statusCode, 503, 'started with everything down: 503');
+    t.same(
+      (allDown.body.dependencies ?? [])
+        .filter((d) => !d.ok)
+        .map((d) => d.name)
+        .sort(),
+      [...ALL].sort(),
+      'all three reported down',
+    );
+    t.ok(allDown.ms < 4_000, `answered in ${allDown.ms} ms`);
 
-  for (const proxy of Object.values(proxies)) await proxy.up();
-  const recovered = await readyzUntil(app, (r) => r.statusCode === 200, 30_000);
-  assertReady(t, recovered, 'all came back');
+    for (const proxy of Object.values(proxies)) await proxy.up();
+    const recovered = await readyzUntil(app, (r) => r.statusCode === 200, 30_000);
+    assertReady(t, recovered, 'all came back');
 
-  for (const down of ALL) {
-    await proxies[down].down();
-    const r = await readyzUntil(app, (res) => res.statusCode === 503, 10_000);
-    assertDown(t, r, down, `${down} went away`, 4_000);
-    await proxies[down].up();
-    assertReady(t, await readyzUntil(app, (res) => res.statusCode === 200, 30_000), `${down} came back`);
-  }
-});
+    for (const down of ALL) {
+      await proxies[down].down();
+      const r = await readyzUntil(app, (res) => res.statusCode === 503, 10_000);
+      assertDown(t, r, down, `${down} went away`, 4_000);
+      await proxies[down].up();
+      assertReady(t, await readyzUntil(app, (res) => res.statusCode === 200, 30_000), `${down} came back`);
+    }
+  },
+);
 
-void t.test('graceful close after a Temporal outage: nothing left running by the probe crashes the process', async (t) => {
-  // A separate process, because the failure mode is an uncaught exception from a timer.
-  const result = await runScript(
-    'test/helpers/foundation-readyz-then-close.ts',
-    { ...baseEnv(), TEMPORAL_ADDRESS: '127.0.0.1:1', BREAKGLASS_LINGER_MS: '8000' },
-    60_000,
-  );
-  t.match(result.stdout, /^readyz 503$/m, 'readiness reported 503 while Temporal was unreachable');
-  t.notMatch(result.stderr, /Channel has been shut down/, `no retry fires on the closed Temporal channel (stderr: ${JSON.stringify(result.stderr.split('\n')[0])})`);
-  t.equal(result.code, 0, 'the process lived on after closing its deps and exited 0');
-  t.match(result.stdout, /closed cleanly/, 'it reached the end');
-});
+void t.test(
+  'graceful close after a Temporal outage: nothing left running by the probe crashes the process',
+  async (t) => {
+    // A separate process, because the failure mode is an uncaught exception from a timer.
+    const result = await runScript(
+      'test/helpers/foundation-readyz-then-close.ts',
+      { ...baseEnv(), TEMPORAL_ADDRESS: '127.0.0.1:1', BREAKGLASS_LINGER_MS: '8000' },
+      60_000,
+    );
+    t.match(result.stdout, /^readyz 503$/m, 'readiness reported 503 while Temporal was unreachable');
+    t.notMatch(
+      result.stderr,
+      /Channel has been shut down/,
+      `no retry fires on the closed Temporal channel (stderr: ${JSON.stringify(result.stderr.split('\n')[0])})`,
+    );
+    t.equal(result.code, 0, 'the process lived on after closing its deps and exited 0');
+    t.match(result.stdout, /closed cleanly/, 'it reached the end');
+  },
+);
 
-void t.test('PostgreSQL ending the idle pooled connection (failover, restart): the API survives and is ready again', async (t) => {
-  // A separate process, because the failure mode is an unhandled 'error' event on the pool.
-  const result = await runScript('test/helpers/foundation-pg-failover.ts', baseEnv(), 60_000);
-  t.match(result.stdout, /^before 200$/m, 'ready before');
-  t.match(result.stdout, /^terminating \d+$/m, "PostgreSQL is told to end the app's pooled connection");
-  t.notMatch(result.stderr, /Unhandled 'error' event/, `no unhandled pool error (stderr: ${JSON.stringify(result.stderr.split('\n')[0])})`);
-  t.equal(result.code, 0, 'the process survived');
-  t.match(result.stdout, /^after 200$/m, 'ready again with a fresh connection');
-});
+void t.test(
+  'PostgreSQL ending the idle pooled connection (failover, restart): the API survives and is ready again',
+  async (t) => {
+    // A separate process, because the failure mode is an unhandled 'error' event on the pool.
+    const result = await runScript('test/helpers/foundation-pg-failover.ts', baseEnv(), 60_000);
+    t.match(result.stdout, /^before 200$/m, 'ready before');
+    t.match(result.stdout, /^terminating \d+$/m, "PostgreSQL is told to end the app's pooled connection");
+    t.notMatch(
+      result.stderr,
+      /Unhandled 'error' event/,
+      `no unhandled pool error (stderr: ${JSON.stringify(result.stderr.split('\n')[0])})`,
+    );
+    t.equal(result.code, 0, 'the process survived');
+    t.match(result.stdout, /^after 200$/m, 'ready again with a fresh connection');
+  },
+);

@@ -14,10 +14,18 @@ t.before(async () => {
 t.teardown(() => standin.stop());
 
 const client = (options: Partial<Parameters<typeof createGraphClient>[0]> = {}) =>
-  createGraphClient({ baseUrl: standin.url, token: () => Promise.resolve(STANDIN_TOKEN), timeoutMs: 2_000, maxRetries: 3, maxRetryAfterMs: 5_000, ...options });
+  createGraphClient({
+    baseUrl: standin.url,
+    token: () => Promise.resolve(STANDIN_TOKEN),
+    timeoutMs: 2_000,
+    maxRetries: 3,
+    maxRetryAfterMs: 5_000,
+    ...options,
+  });
 
 void t.test('paging follows @odata.nextLink to the last page', async (t) => {
-  for (let i = 0; i < 7; i += 1) standin.injectSignIn({ userId, createdDateTime: new Date(Date.now() - i * 1000).toISOString() });
+  for (let i = 0; i < 7; i += 1)
+    standin.injectSignIn({ userId, createdDateTime: new Date(Date.now() - i * 1000).toISOString() });
   standin.pageSize = 3;
   t.teardown(() => void (standin.pageSize = 100));
   const before = standin.requests.length;
@@ -39,20 +47,42 @@ void t.test('503 is retried; too many failures or a Retry-After beyond the bound
   standin.unavailable(1, 0);
   t.equal((await createGraphApi(client()).user(userId))?.id, userId, 'one 503 is retried');
   standin.unavailable(4, 0);
-  await t.rejects(createGraphApi(client()).user(userId), { name: 'GraphError', status: 503 }, 'gives up after maxRetries');
+  await t.rejects(
+    createGraphApi(client()).user(userId),
+    { name: 'GraphError', status: 503 },
+    'gives up after maxRetries',
+  );
   standin.throttle(1, 120);
   const started = Date.now();
-  await t.rejects(createGraphApi(client()).user(userId), { name: 'GraphError', status: 429 }, 'a two-minute Retry-After is not waited for');
+  await t.rejects(
+    createGraphApi(client()).user(userId),
+    { name: 'GraphError', status: 429 },
+    'a two-minute Retry-After is not waited for',
+  );
   t.ok(Date.now() - started < 2_000);
 });
 
 void t.test('unreachable, wrong token, missing user, timeouts and foreign links', async (t) => {
-  await t.rejects(createGraphClient({ baseUrl: 'http://127.0.0.1:1', token: () => Promise.resolve('x') }).get('v1.0/users/x'), { code: 'Unreachable' });
-  await t.rejects(client({ token: () => Promise.resolve('wrong') }).get(`v1.0/users/${userId}`), { status: 401, code: 'InvalidAuthenticationToken' });
+  await t.rejects(
+    createGraphClient({ baseUrl: 'http://127.0.0.1:1', token: () => Promise.resolve('x') }).get('v1.0/users/x'),
+    { code: 'Unreachable' },
+  );
+  await t.rejects(client({ token: () => Promise.resolve('wrong') }).get(`v1.0/users/${userId}`), {
+    status: 401,
+    code: 'InvalidAuthenticationToken',
+  });
   t.equal(await createGraphApi(client()).user(randomUUID()), null, '404 is "no such user"');
-  await t.rejects(client({ timeoutMs: 1 }).list('v1.0/identity/conditionalAccess/policies'), GraphError, 'a call that outlives its timeout fails');
+  await t.rejects(
+    client({ timeoutMs: 1 }).list('v1.0/identity/conditionalAccess/policies'),
+    GraphError,
+    'a call that outlives its timeout fails',
+  );
   const foreign = createGraphClient({ baseUrl: standin.url, token: () => Promise.resolve(STANDIN_TOKEN) });
-  await t.rejects(foreign.get('http://evil.example/v1.0/users'), { code: 'ForeignLink' }, 'the token never goes to another origin');
+  await t.rejects(
+    foreign.get('http://evil.example/v1.0/users'),
+    { code: 'ForeignLink' },
+    'the token never goes to another origin',
+  );
   t.equal(retryAfterMs('3'), 3000);
   t.ok(retryAfterMs(new Date(Date.now() + 5_000).toUTCString())! > 3_000, 'Retry-After as an HTTP date');
 });

@@ -13,7 +13,8 @@ t.before(async () => {
   t.teardown(() => deleteWatchSchedules(w.h.temporal, w.h.taskQueue));
 });
 
-const unexpectedAlert = (signInId: unknown) => w.h.sink.of(`case-${String(signInId)}`).find((a) => a.type === 'signin.unexpected');
+const unexpectedAlert = (signInId: unknown) =>
+  w.h.sink.of(`case-${String(signInId)}`).find((a) => a.type === 'signin.unexpected');
 
 void t.test('the Schedule runs the watch: time from a sign-in appearing in Graph to its alert', async (t) => {
   const { userId } = await w.watchedAccount();
@@ -26,7 +27,10 @@ void t.test('the Schedule runs the watch: time from a sign-in appearing in Graph
   }
   t.comment(`sign-in → signin.unexpected alert with a ${EVERY} schedule: ${latencies.join(' ms, ')} ms`);
   process.stderr.write(`MEASURED sign-in to alert (${EVERY} schedule): ${latencies.join(', ')} ms\n`);
-  t.ok(latencies.every((ms) => ms < 2_000 + 8_000), 'each alert within one interval plus a run');
+  t.ok(
+    latencies.every((ms) => ms < 2_000 + 8_000),
+    'each alert within one interval plus a run',
+  );
   t.ok(await w.h.temporal.schedule.getHandle(signinScheduleId(w.h.taskQueue)).describe(), 'the Schedule exists');
 });
 
@@ -47,10 +51,17 @@ void t.test('the Schedule survives a worker restart and never runs twice for one
   const ids = actions.map((a) => a.action.workflow.workflowId);
   t.equal(new Set(ids).size, ids.length, 'one workflow per action');
   const runs: string[] = [];
-  for await (const execution of w.h.temporal.workflow.list({ query: `WorkflowType = 'signinWatch' AND TaskQueue = '${w.h.taskQueue}'` })) runs.push(execution.workflowId);
+  for await (const execution of w.h.temporal.workflow.list({
+    query: `WorkflowType = 'signinWatch' AND TaskQueue = '${w.h.taskQueue}'`,
+  }))
+    runs.push(execution.workflowId);
   t.equal(new Set(runs).size, runs.length, 'no workflow id ran twice');
   t.equal(description.policies.overlap, 'SKIP');
-  t.equal(w.h.sink.of(`case-${String(signIn.id)}`).filter((a) => a.type === 'signin.unexpected').length, 1, 'the sign-in was alerted once');
+  t.equal(
+    w.h.sink.of(`case-${String(signIn.id)}`).filter((a) => a.type === 'signin.unexpected').length,
+    1,
+    'the sign-in was alerted once',
+  );
   await ensureWatchSchedules(w.h.temporal, { taskQueue: w.h.taskQueue, signinEvery: EVERY, signin: FAST_WATCH });
   t.pass('ensuring the Schedules again (a second worker start) updates instead of failing');
 });

@@ -22,23 +22,41 @@ const who = (id: string) => ({ id, isAdmin: false });
 void t.test('concurrent creates for one account: one request, every other refused and audited', async (t) => {
   const { account } = await h.createAccount();
   const attempts = await Promise.allSettled(
-    Array.from({ length: 5 }, (_, i) => h.lifecycle.create(who(PEOPLE.requester), { accountId: account.id, scenario: 'other', justification: `attempt ${i}`, incidentRef: null })),
+    Array.from({ length: 5 }, (_, i) =>
+      h.lifecycle.create(who(PEOPLE.requester), {
+        accountId: account.id,
+        scenario: 'other',
+        justification: `attempt ${i}`,
+        incidentRef: null,
+      }),
+    ),
   );
   const created = attempts.filter((attempt) => attempt.status === 'fulfilled');
   t.equal(created.length, 1, 'exactly one request is created');
   for (const refused of attempts.filter((attempt) => attempt.status === 'rejected')) {
-    t.match((refused as PromiseRejectedResult).reason, { statusCode: 409, message: /already has a request that is pending_approval or released/ });
+    t.match((refused as PromiseRejectedResult).reason, {
+      statusCode: 409,
+      message: /already has a request that is pending_approval or released/,
+    });
   }
   const { rows } = await h.pool.query<{ id: string }>('SELECT id FROM requests WHERE account_id = $1', [account.id]);
   t.equal(rows.length, 1, 'one row in the read model');
-  const audited = await h.pool.query<{ action: string }>(`SELECT action FROM audit_events WHERE account_id = $1 AND action LIKE 'request.create%'`, [account.id]);
+  const audited = await h.pool.query<{ action: string }>(
+    `SELECT action FROM audit_events WHERE account_id = $1 AND action LIKE 'request.create%'`,
+    [account.id],
+  );
   t.equal(audited.rows.filter((row) => row.action === 'request.create.refused').length, 4, 'each refusal is audited');
   t.equal((await h.audit.verify(h.pool)).ok, true);
 });
 
 void t.test('a refused creation records nothing and says why', async (t) => {
   const { account } = await h.createAccount();
-  const open = await h.lifecycle.create(who(PEOPLE.requester), { accountId: account.id, scenario: 'other', justification: 'first', incidentRef: null });
+  const open = await h.lifecycle.create(who(PEOPLE.requester), {
+    accountId: account.id,
+    scenario: 'other',
+    justification: 'first',
+    incidentRef: null,
+  });
   const requestId = randomUUID();
   const input = {
     requestId,
@@ -62,9 +80,16 @@ void t.test('a refused creation records nothing and says why', async (t) => {
         workflowIdConflictPolicy: 'USE_EXISTING',
       }),
     })
-    .then(() => null, (e: unknown) => e);
+    .then(
+      () => null,
+      (e: unknown) => e,
+    );
   t.ok(error instanceof WorkflowUpdateFailedError, 'the creation update fails');
-  t.match((error as WorkflowUpdateFailedError).cause, { type: 'AccountBusy', message: new RegExp(open.id) }, 'naming the open request');
+  t.match(
+    (error as WorkflowUpdateFailedError).cause,
+    { type: 'AccountBusy', message: new RegExp(open.id) },
+    'naming the open request',
+  );
   await t.rejects(h.temporal.workflow.getHandle(requestId).result(), 'the workflow ends as refused');
   t.equal(await h.requests.get(h.pool, requestId), null, 'no row');
   const { rows } = await h.pool.query('SELECT 1 FROM audit_events WHERE request_id = $1', [requestId]);

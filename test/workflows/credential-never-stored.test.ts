@@ -40,7 +40,12 @@ void t.test('the credential value appears nowhere: workflow history, PostgreSQL,
   t.teardown(() => void worker.kill('SIGKILL'));
   await waitForOutput(logs, /worker ready/);
 
-  const created = await h.lifecycle.create(who(PEOPLE.requester), { accountId: account.id, scenario: 'admin_compromise', justification: 'Global admins compromised', incidentRef: 'SEC-1' });
+  const created = await h.lifecycle.create(who(PEOPLE.requester), {
+    accountId: account.id,
+    scenario: 'admin_compromise',
+    justification: 'Global admins compromised',
+    incidentRef: 'SEC-1',
+  });
   await h.lifecycle.decide(who(PEOPLE.approver1), created.id, 'approve', null);
   await h.lifecycle.decide(who(PEOPLE.approver2), created.id, 'approve', null);
   const first = await h.lifecycle.reveal(who(PEOPLE.requester), created.id);
@@ -48,7 +53,13 @@ void t.test('the credential value appears nowhere: workflow history, PostgreSQL,
   t.equal(first.value, secretValue, 'the requester did get the credential');
   t.equal(second.value, secretValue, 'twice');
   await h.lifecycle.close(who(PEOPLE.requester), created.id, 'revoked attacker sessions');
-  await h.lifecycle.review(who(PEOPLE.reviewer), created.id, { actionsAppropriate: true, signInLogsReviewed: true, credentialRotated: false, findings: 'see SEC-1', followUpTicket: 'SEC-2' });
+  await h.lifecycle.review(who(PEOPLE.reviewer), created.id, {
+    actionsAppropriate: true,
+    signInLogsReviewed: true,
+    credentialRotated: false,
+    findings: 'see SEC-1',
+    followUpTicket: 'SEC-2',
+  });
   const handle = h.temporal.workflow.getHandle(created.id);
   await handle.result();
 
@@ -57,7 +68,10 @@ void t.test('the credential value appears nowhere: workflow history, PostgreSQL,
   for (const needle of needles) t.notOk(history.includes(needle), 'workflow history does not hold the credential');
 
   // A logical dump: every row of every table of this schema, as text.
-  const { rows: tables } = await h.pool.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1`, [h.schema]);
+  const { rows: tables } = await h.pool.query<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = $1`,
+    [h.schema],
+  );
   t.ok(tables.length >= 5, 'dumped every table');
   let dump = '';
   for (const { table_name } of tables) {

@@ -10,8 +10,18 @@ const carol = { id: PEOPLE.approver2, isAdmin: false };
 const erin = { id: PEOPLE.reviewer, isAdmin: false };
 const admin = { id: PEOPLE.admin, isAdmin: true };
 
-const REVIEW = { actionsAppropriate: true, signInLogsReviewed: true, credentialRotated: true, findings: 'CA policy fixed; no other changes', followUpTicket: 'INC-1' };
-const ask = { scenario: 'conditional_access_lockout' as const, justification: 'CA policy locked out all admins', incidentRef: 'INC-1' };
+const REVIEW = {
+  actionsAppropriate: true,
+  signInLogsReviewed: true,
+  credentialRotated: true,
+  findings: 'CA policy fixed; no other changes',
+  followUpTicket: 'INC-1',
+};
+const ask = {
+  scenario: 'conditional_access_lockout' as const,
+  justification: 'CA policy locked out all admins',
+  incidentRef: 'INC-1',
+};
 
 t.jobs = 6;
 
@@ -66,14 +76,33 @@ void t.test('completed: two approvals, release, reveal, close by the requester, 
   t.equal(projected?.status, 'completed', 'read model caught up');
   t.same(
     projected?.timeline.map((entry) => entry.action),
-    ['request.created', 'request.approved', 'request.approved', 'credential.released', 'credential.revealed', 'session.closed', 'review.completed'],
+    [
+      'request.created',
+      'request.approved',
+      'request.approved',
+      'credential.released',
+      'credential.revealed',
+      'session.closed',
+      'review.completed',
+    ],
     'timeline tells the whole story in order',
   );
   const alerts = await eventually('all alerts', () => {
     const types = h.sink.types(created.id);
     return types.length >= 7 && types;
   });
-  t.same([...alerts].sort(), ['credential.released', 'credential.revealed', 'request.approved', 'request.approved', 'request.created', 'review.completed', 'session.closed'].sort());
+  t.same(
+    [...alerts].sort(),
+    [
+      'credential.released',
+      'credential.revealed',
+      'request.approved',
+      'request.approved',
+      'request.created',
+      'review.completed',
+      'session.closed',
+    ].sort(),
+  );
   t.equal(h.sink.of(created.id).find((alert) => alert.type === 'credential.released')?.severity, 'critical');
   const result = await h.temporal.workflow.getHandle(created.id).result();
   t.equal(result.status, 'completed', 'workflow finished only after the review');
@@ -86,7 +115,13 @@ void t.test('denied: one deny ends the request and the secret stays sealed', asy
   await h.lifecycle.decide(bob, created.id, 'approve', null);
   const denied = await h.lifecycle.decide(carol, created.id, 'deny', 'not a real outage');
   t.equal(denied.status, 'denied');
-  t.same(denied.approvals.map((a) => [a.approver, a.decision]), [[PEOPLE.approver1, 'approve'], [PEOPLE.approver2, 'deny']]);
+  t.same(
+    denied.approvals.map((a) => [a.approver, a.decision]),
+    [
+      [PEOPLE.approver1, 'approve'],
+      [PEOPLE.approver2, 'deny'],
+    ],
+  );
   t.ok(await sealed(account.secretName), 'never unsealed');
   await eventually('denied alert', () => h.sink.types(created.id).includes('request.denied'));
   t.equal((await h.temporal.workflow.getHandle(created.id).result()).status, 'denied');
@@ -120,7 +155,10 @@ void t.test('cancelled by the requester, and by an admin', async (t) => {
   const byAdmin = await h.lifecycle.cancel(admin, second.id, null);
   t.equal(byAdmin.status, 'cancelled');
   t.equal(byAdmin.cancelledBy, PEOPLE.admin);
-  await eventually('cancelled alerts', () => h.sink.types(first.id).includes('request.cancelled') && h.sink.types(second.id).includes('request.cancelled'));
+  await eventually(
+    'cancelled alerts',
+    () => h.sink.types(first.id).includes('request.cancelled') && h.sink.types(second.id).includes('request.cancelled'),
+  );
   t.ok(await sealed(account.secretName));
   await h.temporal.workflow.getHandle(second.id).result();
   await recordHistory(h.temporal, second.id, 'cancelled-by-admin');
@@ -140,7 +178,11 @@ void t.test('closed by the end of the release window: re-sealed on its own, revi
   const lateBy = Date.parse(closed.closedAt!) - Date.parse(released.releaseExpiresAt!);
   t.ok(lateBy >= 0 && lateBy < 3000, `closed on time (${lateBy} ms after the window)`);
   t.ok(await sealed(account.secretName), 're-sealed when the window ended');
-  await t.rejects(h.lifecycle.reveal(alice, created.id), { name: 'RefusedError', message: /released|window/, statusCode: 409 } as unknown as Error, 'no reveal after the window');
+  await t.rejects(
+    h.lifecycle.reveal(alice, created.id),
+    { name: 'RefusedError', message: /released|window/, statusCode: 409 } as unknown as Error,
+    'no reveal after the window',
+  );
   const done = await h.lifecycle.review(erin, created.id, REVIEW);
   t.equal(done.status, 'completed');
   await h.temporal.workflow.getHandle(created.id).result();
@@ -148,25 +190,44 @@ void t.test('closed by the end of the release window: re-sealed on its own, revi
 });
 
 void t.test('review overdue: reminders repeat until the review is recorded', async (t) => {
-  const { account } = await h.createAccount({ policy: { releaseWindow: 'PT1H', reviewDue: 'PT2S', reviewReminder: 'PT2S' } });
+  const { account } = await h.createAccount({
+    policy: { releaseWindow: 'PT1H', reviewDue: 'PT2S', reviewReminder: 'PT2S' },
+  });
   const created = await h.lifecycle.create(alice, { accountId: account.id, ...ask });
   await h.lifecycle.decide(bob, created.id, 'approve', null);
   await h.lifecycle.decide(carol, created.id, 'approve', null);
   await h.lifecycle.close(alice, created.id, 'done');
-  await eventually('two overdue reminders', () => h.sink.types(created.id).filter((type) => type === 'review.overdue').length >= 2, 20_000);
+  await eventually(
+    'two overdue reminders',
+    () => h.sink.types(created.id).filter((type) => type === 'review.overdue').length >= 2,
+    20_000,
+  );
   // Alerts go out beside the audit write, so the read model may trail the sink by a moment.
-  const view = await eventually('two reminders on the timeline', async () => {
-    const current = await h.requests.get(h.pool, created.id);
-    return (current?.timeline.filter((entry) => entry.action === 'review.overdue').length ?? 0) >= 2 ? current! : undefined;
-  }, 10_000);
+  const view = await eventually(
+    'two reminders on the timeline',
+    async () => {
+      const current = await h.requests.get(h.pool, created.id);
+      return (current?.timeline.filter((entry) => entry.action === 'review.overdue').length ?? 0) >= 2
+        ? current!
+        : undefined;
+    },
+    10_000,
+  );
   t.equal(view.status, 'awaiting_review', 'still waiting for the review');
   const audited = await h.audit.list(h.pool, { requestId: created.id, limit: 100 });
-  t.ok(audited.filter((event) => event.action === 'review.overdue').length >= 2, 'each reminder is on the timeline and audited');
+  t.ok(
+    audited.filter((event) => event.action === 'review.overdue').length >= 2,
+    'each reminder is on the timeline and audited',
+  );
   const done = await h.lifecycle.review(erin, created.id, REVIEW);
   t.equal(done.status, 'completed');
   const countAtEnd = h.sink.types(created.id).filter((type) => type === 'review.overdue').length;
   await new Promise((resolve) => setTimeout(resolve, 3000));
-  t.equal(h.sink.types(created.id).filter((type) => type === 'review.overdue').length, countAtEnd, 'reminders stop after the review');
+  t.equal(
+    h.sink.types(created.id).filter((type) => type === 'review.overdue').length,
+    countAtEnd,
+    'reminders stop after the review',
+  );
   await h.temporal.workflow.getHandle(created.id).result();
   await recordHistory(h.temporal, created.id, 'review-overdue-then-completed');
 });

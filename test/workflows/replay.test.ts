@@ -11,7 +11,15 @@ import { testStack } from '../helpers/stack-env';
  * `BREAKGLASS_RECORD_HISTORIES=1 npm run test:only -- test/workflows/lifecycle-paths.test.ts test/workflows/reseal-failure.test.ts`
  * only for an intended, versioned change.
  */
-const PATHS = ['cancelled-by-admin', 'closed-by-window-end', 'completed', 'denied', 'expired', 'reseal-failed-then-recovered', 'review-overdue-then-completed'];
+const PATHS = [
+  'cancelled-by-admin',
+  'closed-by-window-end',
+  'completed',
+  'denied',
+  'expired',
+  'reseal-failed-then-recovered',
+  'review-overdue-then-completed',
+];
 // v1: the frozen first workflow type (requests started before the crash-safe version); v2: the current one.
 const EXPECTED: Record<string, string[]> = {
   v1: PATHS,
@@ -24,9 +32,16 @@ for (const version of Object.keys(EXPECTED)) {
   void t.test(`every recorded ${version} path replays deterministically`, async (t) => {
     const dir = join(HISTORIES_ROOT, version);
     const files = readdirSync(dir).filter((file) => file.endsWith('.binpb'));
-    t.same(files.map((file) => file.replace(/\.binpb$/, '')).sort(), EXPECTED[version], 'a history for each path is committed');
+    t.same(
+      files.map((file) => file.replace(/\.binpb$/, '')).sort(),
+      EXPECTED[version],
+      'a history for each path is committed',
+    );
     const stack = await testStack();
-    const histories = files.map((file) => ({ workflowId: `${version}/${file}`, history: loadHistory(readFileSync(join(dir, file))) }));
+    const histories = files.map((file) => ({
+      workflowId: `${version}/${file}`,
+      history: loadHistory(readFileSync(join(dir, file))),
+    }));
     const results = Worker.runReplayHistories({ workflowBundle: { codePath: stack.workflowBundlePath } }, histories);
     let replayed = 0;
     for await (const result of results) {

@@ -13,7 +13,12 @@ const who = (id: string) => ({ id, isAdmin: false });
 
 void t.test('a failing re-seal raises the critical alert and keeps retrying until it holds', async (t) => {
   const { account } = await h.createAccount({ policy: { reviewDue: 'PT1H' } });
-  const created = await h.lifecycle.create(who(PEOPLE.requester), { accountId: account.id, scenario: 'drill', justification: 'quarterly drill', incidentRef: null });
+  const created = await h.lifecycle.create(who(PEOPLE.requester), {
+    accountId: account.id,
+    scenario: 'drill',
+    justification: 'quarterly drill',
+    incidentRef: null,
+  });
   await h.lifecycle.decide(who(PEOPLE.approver1), created.id, 'approve', null);
   await h.lifecycle.decide(who(PEOPLE.approver2), created.id, 'approve', null);
 
@@ -22,14 +27,22 @@ void t.test('a failing re-seal raises the critical alert and keeps retrying unti
   const closing = await h.lifecycle.close(who(PEOPLE.requester), created.id, 'drill done');
   t.equal(closing.status, 'released', 'not reported closed while the seal does not hold');
 
-  const alert = await eventually('reseal_failed alert', () => h.sink.of(created.id).find((a) => a.type === 'credential.reseal_failed'), 30_000);
+  const alert = await eventually(
+    'reseal_failed alert',
+    () => h.sink.of(created.id).find((a) => a.type === 'credential.reseal_failed'),
+    30_000,
+  );
   t.equal(alert.severity, 'critical');
 
   await (await h.secrets.beginRecoverDeletedSecret(account.secretName)).pollUntilDone();
-  const closed = await eventually('re-seal after recovery', async () => {
-    const view = await h.requests.get(h.pool, created.id);
-    return view?.status === 'awaiting_review' && view;
-  }, 60_000);
+  const closed = await eventually(
+    're-seal after recovery',
+    async () => {
+      const view = await h.requests.get(h.pool, created.id);
+      return view?.status === 'awaiting_review' && view;
+    },
+    60_000,
+  );
   t.equal(closed.closedBy, PEOPLE.requester);
   try {
     await h.secrets.getSecret(account.secretName);
@@ -37,7 +50,13 @@ void t.test('a failing re-seal raises the critical alert and keeps retrying unti
   } catch (error) {
     t.ok(isSecretDisabledError(error), 'the recovered secret was sealed');
   }
-  await h.lifecycle.review(who(PEOPLE.reviewer), created.id, { actionsAppropriate: true, signInLogsReviewed: true, credentialRotated: false, findings: 'drill', followUpTicket: 'D-1' });
+  await h.lifecycle.review(who(PEOPLE.reviewer), created.id, {
+    actionsAppropriate: true,
+    signInLogsReviewed: true,
+    credentialRotated: false,
+    findings: 'drill',
+    followUpTicket: 'D-1',
+  });
   await h.temporal.workflow.getHandle(created.id).result();
   await recordHistory(h.temporal, created.id, 'reseal-failed-then-recovered');
 });

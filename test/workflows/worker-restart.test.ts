@@ -12,13 +12,20 @@ t.before(async () => {
 const who = (id: string) => ({ id, isAdmin: false });
 
 void t.test('the worker is killed during a release and started again: the window still ends on time', async (t) => {
-  const { account } = await h.createAccount({ policy: { releaseWindow: 'PT10S', reviewDue: 'PT3S', reviewReminder: 'PT1H' } });
+  const { account } = await h.createAccount({
+    policy: { releaseWindow: 'PT10S', reviewDue: 'PT3S', reviewReminder: 'PT1H' },
+  });
   const output: string[] = [];
   const first = spawnWorker(h, output);
   t.teardown(() => void first.kill('SIGKILL'));
   await waitForOutput(output, /worker ready/);
 
-  const created = await h.lifecycle.create(who(PEOPLE.requester), { accountId: account.id, scenario: 'pim_unavailable', justification: 'PIM outage', incidentRef: null });
+  const created = await h.lifecycle.create(who(PEOPLE.requester), {
+    accountId: account.id,
+    scenario: 'pim_unavailable',
+    justification: 'PIM outage',
+    incidentRef: null,
+  });
   await h.lifecycle.decide(who(PEOPLE.approver1), created.id, 'approve', null);
   const released = await h.lifecycle.decide(who(PEOPLE.approver2), created.id, 'approve', null);
   t.equal(released.status, 'released');
@@ -32,10 +39,14 @@ void t.test('the worker is killed during a release and started again: the window
   t.teardown(() => void second.kill('SIGKILL'));
   await waitForOutput(output, /worker ready[\s\S]*worker ready/);
 
-  const closed = await eventually('the window to end', async () => {
-    const view = await h.requests.get(h.pool, created.id);
-    return view?.status === 'awaiting_review' && view;
-  }, 40_000);
+  const closed = await eventually(
+    'the window to end',
+    async () => {
+      const view = await h.requests.get(h.pool, created.id);
+      return view?.status === 'awaiting_review' && view;
+    },
+    40_000,
+  );
   const lateBy = Date.parse(closed.closedAt!) - Date.parse(released.releaseExpiresAt!);
   t.ok(lateBy >= 0 && lateBy < 5000, `the session closed ${lateBy} ms after the window ended`);
   t.equal(closed.closedBy, 'system');

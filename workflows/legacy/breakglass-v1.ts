@@ -26,7 +26,15 @@ import {
 } from '../../src/domain/messages';
 import { initialView } from '../../src/domain/initial-view';
 import type { BreakglassInput, RequestView } from '../../src/domain/request';
-import { approvalsReached, mayCancel, mayClose, mayDecide, mayReveal, mayReview, type Refusal } from '../../src/domain/rules';
+import {
+  approvalsReached,
+  mayCancel,
+  mayClose,
+  mayDecide,
+  mayReveal,
+  mayReview,
+  type Refusal,
+} from '../../src/domain/rules';
 
 // Side effects that must eventually happen are retried until they do (no maximumAttempts).
 const { recordEvent, unsealSecret, listAlertSinks } = proxyActivities<Activities>({
@@ -66,14 +74,33 @@ export async function breakglassRequest(input: BreakglassInput): Promise<Request
   let recordedVersion = 0;
 
   /** Appends to the timeline, then writes audit row and read model in one activity, then alerts. */
-  async function emit(action: string, actor: string, details: Record<string, unknown>, alert?: { type: AlertType; summary: string }) {
+  async function emit(
+    action: string,
+    actor: string,
+    details: Record<string, unknown>,
+    alert?: { type: AlertType; summary: string },
+  ) {
     const at = iso(Date.now());
     view.version += 1;
-    view.timeline.push({ at, action, actor, ...(typeof details.detail === 'string' ? { detail: details.detail } : {}) });
+    view.timeline.push({
+      at,
+      action,
+      actor,
+      ...(typeof details.detail === 'string' ? { detail: details.detail } : {}),
+    });
     const eventId = `${view.id}:${view.version}`;
     const snapshot = JSON.parse(JSON.stringify(view)) as RequestView;
     if (alert) raiseAlert(eventId, at, actor, alert.type, alert.summary);
-    await recordEvent({ eventId, at, actor, action, requestId: view.id, accountId: view.accountId, details, view: snapshot });
+    await recordEvent({
+      eventId,
+      at,
+      actor,
+      action,
+      requestId: view.id,
+      accountId: view.accountId,
+      details,
+      view: snapshot,
+    });
     recordedVersion = Math.max(recordedVersion, snapshot.version);
   }
 
@@ -83,7 +110,16 @@ export async function breakglassRequest(input: BreakglassInput): Promise<Request
       alertsInFlight.push(
         deliverAlert({
           sinkId,
-          alert: { eventId, type, severity: ALERT_TYPES[type], requestId: view.id, accountId: view.accountId, actor, at, summary },
+          alert: {
+            eventId,
+            type,
+            severity: ALERT_TYPES[type],
+            requestId: view.id,
+            accountId: view.accountId,
+            actor,
+            at,
+            summary,
+          },
         }),
       );
     }
@@ -92,7 +128,8 @@ export async function breakglassRequest(input: BreakglassInput): Promise<Request
   // An accepted update waits briefly for the main loop to act on it, so the caller is
   // answered with the resulting state (released, awaiting_review, completed) when it is quick.
   // The caller is answered only once the resulting state is in the audit trail and read model.
-  const settle = (done: () => boolean) => condition(() => done() && recordedVersion >= view.version, UPDATE_SETTLE_WAIT);
+  const settle = (done: () => boolean) =>
+    condition(() => done() && recordedVersion >= view.version, UPDATE_SETTLE_WAIT);
   const whenStarted = () => condition(() => started);
   let closeRequested: { actor: string; summary: string } | null = null;
 
@@ -106,13 +143,23 @@ export async function breakglassRequest(input: BreakglassInput): Promise<Request
       const count = view.approvals.filter((approval) => approval.decision === 'approve').length;
       await whenStarted();
       if (decision === 'deny') {
-        await emit('request.denied', actor, { comment }, { type: 'request.denied', summary: `${actor} denied the request` });
+        await emit(
+          'request.denied',
+          actor,
+          { comment },
+          { type: 'request.denied', summary: `${actor} denied the request` },
+        );
         return view;
       }
-      await emit('request.approved', actor, { comment, approvals: count, required: view.requiredApprovals }, {
-        type: 'request.approved',
-        summary: `${actor} approved (${count} of ${view.requiredApprovals})`,
-      });
+      await emit(
+        'request.approved',
+        actor,
+        { comment, approvals: count, required: view.requiredApprovals },
+        {
+          type: 'request.approved',
+          summary: `${actor} approved (${count} of ${view.requiredApprovals})`,
+        },
+      );
       if (approvalsReached(view)) await settle(() => view.status !== 'pending_approval');
       return view;
     },
@@ -126,7 +173,12 @@ export async function breakglassRequest(input: BreakglassInput): Promise<Request
       view.cancelledBy = actor;
       view.cancelReason = reason;
       await whenStarted();
-      await emit('request.cancelled', actor, { reason }, { type: 'request.cancelled', summary: `${actor} cancelled the request` });
+      await emit(
+        'request.cancelled',
+        actor,
+        { reason },
+        { type: 'request.cancelled', summary: `${actor} cancelled the request` },
+      );
       return view;
     },
     { validator: ({ actor, isAdmin }) => refuse(mayCancel(view, { id: actor, isAdmin })) },
@@ -136,10 +188,15 @@ export async function breakglassRequest(input: BreakglassInput): Promise<Request
     authorizeRevealUpdate,
     async ({ actor }) => {
       view.revealCount += 1;
-      await emit('credential.revealed', actor, { reveal: view.revealCount }, {
-        type: 'credential.revealed',
-        summary: `${actor} revealed the credential (reveal ${view.revealCount})`,
-      });
+      await emit(
+        'credential.revealed',
+        actor,
+        { reveal: view.revealCount },
+        {
+          type: 'credential.revealed',
+          summary: `${actor} revealed the credential (reveal ${view.revealCount})`,
+        },
+      );
       return { secretName: input.secretName, releaseExpiresAt: view.releaseExpiresAt! };
     },
     { validator: ({ actor }) => refuse(mayReveal(view, { id: actor, isAdmin: false }, Date.now())) },
@@ -182,7 +239,13 @@ export async function breakglassRequest(input: BreakglassInput): Promise<Request
       } catch {
         log.error('re-seal failed; retrying', { requestId: view.id, failures: failures + 1 });
         if (failures % RESEAL_ALERT_EVERY === 0) {
-          raiseAlert(`${view.id}:reseal-failed:${failures + 1}`, iso(Date.now()), SYSTEM_ACTOR, 'credential.reseal_failed', `re-sealing ${input.secretName} failed ${failures + 1} time(s); still retrying`);
+          raiseAlert(
+            `${view.id}:reseal-failed:${failures + 1}`,
+            iso(Date.now()),
+            SYSTEM_ACTOR,
+            'credential.reseal_failed',
+            `re-sealing ${input.secretName} failed ${failures + 1} time(s); still retrying`,
+          );
         }
         await sleep(RESEAL_PAUSE_MS[Math.min(failures, RESEAL_PAUSE_MS.length - 1)]!);
       }
@@ -191,10 +254,15 @@ export async function breakglassRequest(input: BreakglassInput): Promise<Request
 
   // --- pending_approval ---
   sinkIds = await listAlertSinks();
-  await emit('request.created', input.requester, { scenario: input.scenario, incidentRef: input.incidentRef, policy: input.policy }, {
-    type: 'request.created',
-    summary: `${input.requester} requested break-glass access (${input.scenario})`,
-  });
+  await emit(
+    'request.created',
+    input.requester,
+    { scenario: input.scenario, incidentRef: input.incidentRef, policy: input.policy },
+    {
+      type: 'request.created',
+      summary: `${input.requester} requested break-glass access (${input.scenario})`,
+    },
+  );
   started = true;
 
   const decided = await condition(
@@ -204,7 +272,12 @@ export async function breakglassRequest(input: BreakglassInput): Promise<Request
   if (view.status === 'denied' || view.status === 'cancelled') return finish();
   if (!decided) {
     view.status = 'expired';
-    await emit('request.expired', SYSTEM_ACTOR, {}, { type: 'request.expired', summary: 'no decision before the approval timeout' });
+    await emit(
+      'request.expired',
+      SYSTEM_ACTOR,
+      {},
+      { type: 'request.expired', summary: 'no decision before the approval timeout' },
+    );
     return finish();
   }
 
@@ -214,10 +287,15 @@ export async function breakglassRequest(input: BreakglassInput): Promise<Request
   view.status = 'released';
   view.releasedAt = iso(releasedMs);
   view.releaseExpiresAt = iso(releasedMs + durationToMs(input.policy.releaseWindow));
-  await emit('credential.released', SYSTEM_ACTOR, { releaseExpiresAt: view.releaseExpiresAt, versions: unsealed.changedVersions }, {
-    type: 'credential.released',
-    summary: `credential of ${input.accountId} released until ${view.releaseExpiresAt}`,
-  });
+  await emit(
+    'credential.released',
+    SYSTEM_ACTOR,
+    { releaseExpiresAt: view.releaseExpiresAt, versions: unsealed.changedVersions },
+    {
+      type: 'credential.released',
+      summary: `credential of ${input.accountId} released until ${view.releaseExpiresAt}`,
+    },
+  );
 
   const closedByPerson = await condition(() => closeRequested !== null, durationToMs(input.policy.releaseWindow));
   if (!closedByPerson) view.closedBy = SYSTEM_ACTOR;
@@ -225,34 +303,52 @@ export async function breakglassRequest(input: BreakglassInput): Promise<Request
 
   // --- awaiting_review ---
   const closedMs = Date.now();
-  const closer = closeRequested ?? { actor: SYSTEM_ACTOR, summary: 'release window ended; session closed automatically' };
+  const closer = closeRequested ?? {
+    actor: SYSTEM_ACTOR,
+    summary: 'release window ended; session closed automatically',
+  };
   view.status = 'awaiting_review';
   view.closedAt = iso(closedMs);
   view.closedBy = closer.actor;
   view.closeSummary = closer.summary;
   view.reviewDueAt = iso(closedMs + durationToMs(input.policy.reviewDue));
-  await emit('session.closed', closer.actor, { detail: closer.summary, byWindowEnd: !closedByPerson }, {
-    type: 'session.closed',
-    summary: closedByPerson ? `${closer.actor} closed the session` : 'release window ended; credential re-sealed',
-  });
+  await emit(
+    'session.closed',
+    closer.actor,
+    { detail: closer.summary, byWindowEnd: !closedByPerson },
+    {
+      type: 'session.closed',
+      summary: closedByPerson ? `${closer.actor} closed the session` : 'release window ended; credential re-sealed',
+    },
+  );
 
   if (!(await condition(() => reviewed, durationToMs(input.policy.reviewDue)))) {
     let reminder = 0;
     do {
       reminder += 1;
-      await emit('review.overdue', SYSTEM_ACTOR, { reminder }, {
-        type: 'review.overdue',
-        summary: `post-use review of ${view.id} is overdue (reminder ${reminder})`,
-      });
+      await emit(
+        'review.overdue',
+        SYSTEM_ACTOR,
+        { reminder },
+        {
+          type: 'review.overdue',
+          summary: `post-use review of ${view.id} is overdue (reminder ${reminder})`,
+        },
+      );
     } while (!(await condition(() => reviewed, durationToMs(input.policy.reviewReminder))));
   }
 
   // --- completed ---
   view.status = 'completed';
   const review = view.review!;
-  await emit('review.completed', review.reviewer, { ...review, detail: review.findings }, {
-    type: 'review.completed',
-    summary: `${review.reviewer} completed the post-use review`,
-  });
+  await emit(
+    'review.completed',
+    review.reviewer,
+    { ...review, detail: review.findings },
+    {
+      type: 'review.completed',
+      summary: `${review.reviewer} completed the post-use review`,
+    },
+  );
   return finish();
 }

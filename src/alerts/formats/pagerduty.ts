@@ -8,7 +8,10 @@ type PagerDutySink = Extract<Sink, { format: 'pagerduty' }>;
 
 // Which incident an event belongs to, and the event that ends it: the release incident is
 // resolved when the session is closed and re-sealed, the review incident when the review is recorded.
-const RESOLVES: Partial<Record<AlertType, 'release' | 'review'>> = { 'session.closed': 'release', 'review.completed': 'review' };
+const RESOLVES: Partial<Record<AlertType, 'release' | 'review'>> = {
+  'session.closed': 'release',
+  'review.completed': 'review',
+};
 const incidentOf = (type: AlertType): 'release' | 'review' => (type.startsWith('review.') ? 'review' : 'release');
 
 /** One dedup key per request and incident, so every trigger of a release lands on one PagerDuty alert. */
@@ -40,7 +43,13 @@ export function pagerDutyBody(alert: AlertContent, sink: PagerDutySink) {
       component: alert.accountId ?? 'breakglass',
       group: 'breakglass',
       class: alert.type,
-      custom_details: { requestId: alert.requestId, accountId: alert.accountId, actor: alert.actor, summary: alert.summary, auditHead: alert.auditHead },
+      custom_details: {
+        requestId: alert.requestId,
+        accountId: alert.accountId,
+        actor: alert.actor,
+        summary: alert.summary,
+        auditHead: alert.auditHead,
+      },
     },
     links: alert.link ? [{ href: alert.link, text: actionOf(alert.type) }] : [],
     client: 'Breakglass',

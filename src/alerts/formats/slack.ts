@@ -16,7 +16,13 @@ export function slackBody(alert: AlertContent) {
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: titleOf(alert.type).slice(0, 150) } },
       { type: 'section', text: { type: 'mrkdwn', text: escape(alert.summary).slice(0, 3000) } },
-      { type: 'section', fields: factsOf(alert).map((fact) => ({ type: 'mrkdwn', text: `*${fact.title}*\n${escape(fact.value)}`.slice(0, 2000) })) },
+      {
+        type: 'section',
+        fields: factsOf(alert).map((fact) => ({
+          type: 'mrkdwn',
+          text: `*${fact.title}*\n${escape(fact.value)}`.slice(0, 2000),
+        })),
+      },
       ...(alert.link
         ? [
             {

@@ -21,7 +21,14 @@ export function teamsBody(alert: AlertContent) {
           version: '1.4',
           msteams: { width: 'Full' },
           body: [
-            { type: 'TextBlock', text: titleOf(alert.type), weight: 'Bolder', size: 'Medium', color: COLOR[alert.severity], wrap: true },
+            {
+              type: 'TextBlock',
+              text: titleOf(alert.type),
+              weight: 'Bolder',
+              size: 'Medium',
+              color: COLOR[alert.severity],
+              wrap: true,
+            },
             { type: 'TextBlock', text: alert.summary, wrap: true },
             { type: 'FactSet', facts: factsOf(alert) },
           ],

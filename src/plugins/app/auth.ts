@@ -51,7 +51,12 @@ interface Claims {
 const SAFE_ALG = /^[A-Za-z0-9]{1,16}$/;
 const BEARER_SESSION = /^Bearer (bgs_\S*)$/i;
 
-const principalOf = (id: string, roles: string[]): Principal => ({ id, roles, isAdmin: roles.includes(ROLES.admin), isAuditor: roles.includes(ROLES.auditor) });
+const principalOf = (id: string, roles: string[]): Principal => ({
+  id,
+  roles,
+  isAdmin: roles.includes(ROLES.admin),
+  isAuditor: roles.includes(ROLES.auditor),
+});
 
 /**
  * Who is calling: a service session token (`bgs_...`, see src/auth/sessions.ts) or a JWT of
@@ -59,24 +64,37 @@ const principalOf = (id: string, roles: string[]): Principal => ({ id, roles, is
  * names exactly (never a URL taken from the token), with that issuer's pinned algorithms and
  * exact audience, and a small clock skew. Works for Entra ID v1 and v2 access tokens as they are.
  */
-export const authPlugin = fp<{ config: Config; auth?: Auth; pool?: Pool; audit?: AuditRepository; keySet?: Omit<KeySetOptions, 'url'> }>(
+export const authPlugin = fp<{
+  config: Config;
+  auth?: Auth;
+  pool?: Pool;
+  audit?: AuditRepository;
+  keySet?: Omit<KeySetOptions, 'url'>;
+}>(
   async (app, { config, auth, pool, audit, keySet: keySetOptions }) => {
     const issuers = createIssuers(config, { log: app.log, keySet: keySetOptions });
     app.decorate('issuers', issuers);
 
     await app.register(fastifyJwt, {
       decode: { complete: true },
-      secret: async (_request: FastifyRequest, token: { header: { alg?: unknown; kid?: unknown; crit?: unknown }; payload?: Claims }) => {
+      secret: async (
+        _request: FastifyRequest,
+        token: { header: { alg?: unknown; kid?: unknown; crit?: unknown }; payload?: Claims },
+      ) => {
         const { alg, kid, crit } = token.header;
         const issuer = issuers.find(token.payload?.iss);
         // Pick the issuer by the exact iss; an unknown issuer is refused before any key is looked up.
         if (!issuer) throw new UnauthenticatedError('token issuer (iss) is not trusted by this service');
         if (typeof alg !== 'string' || !(issuer.algorithms as string[]).includes(alg)) {
-          throw new UnauthenticatedError(`token algorithm ${typeof alg === 'string' && SAFE_ALG.test(alg) ? alg : alg === undefined ? 'none' : '(unreadable)'} is not accepted`);
+          throw new UnauthenticatedError(
+            `token algorithm ${typeof alg === 'string' && SAFE_ALG.test(alg) ? alg : alg === undefined ? 'none' : '(unreadable)'} is not accepted`,
+          );
         }
-        if (typeof kid !== 'string' || !kid || kid.length > 256) throw new UnauthenticatedError('token has no usable key id (kid)');
+        if (typeof kid !== 'string' || !kid || kid.length > 256)
+          throw new UnauthenticatedError('token has no usable key id (kid)');
         // RFC 7515 §4.1.11: critical header extensions this service does not understand make the token invalid.
-        if (crit !== undefined) throw new UnauthenticatedError('token has critical header extensions (crit) this service does not support');
+        if (crit !== undefined)
+          throw new UnauthenticatedError('token has critical header extensions (crit) this service does not support');
         // That issuer's own key set, from its configured JWKS URL only (not the token's iss, jku, x5u, x5c or jwk).
         return issuer.keySet.getPublicKey(kid, alg);
       },
@@ -101,15 +119,22 @@ export const authPlugin = fp<{ config: Config; auth?: Auth; pool?: Pool; audit?:
         claims = await request.jwtVerify<Claims>();
       } catch (error) {
         if (error instanceof SigningKeysUnavailableError) throw error;
-        throw new UnauthenticatedError(describe(error), (error as { code?: string }).code === 'FST_JWT_NO_AUTHORIZATION_IN_HEADER');
+        throw new UnauthenticatedError(
+          describe(error),
+          (error as { code?: string }).code === 'FST_JWT_NO_AUTHORIZATION_IN_HEADER',
+        );
       }
       const issuer = issuers.find(claims.iss);
-      if (!issuer || !audienceFits(issuer, claims.aud)) throw new UnauthenticatedError('token audience (aud) is not the one configured for its issuer');
+      if (!issuer || !audienceFits(issuer, claims.aud))
+        throw new UnauthenticatedError('token audience (aud) is not the one configured for its issuer');
       // Identity is the immutable object id (or subject); never email, upn or preferred_username.
-      const id = typeof claims.oid === 'string' && claims.oid ? claims.oid : typeof claims.sub === 'string' ? claims.sub : '';
+      const id =
+        typeof claims.oid === 'string' && claims.oid ? claims.oid : typeof claims.sub === 'string' ? claims.sub : '';
       if (!id || id.length > 128) throw new UnauthenticatedError('token has no oid or sub claim');
       if (issuer.principal === 'token') {
-        const roles = Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [];
+        const roles = Array.isArray(claims.roles)
+          ? claims.roles.filter((role): role is string => typeof role === 'string')
+          : [];
         return { ...principalOf(id, roles), issuer: issuer.issuer };
       }
       // A further issuer's identity acts only through the admin-managed mapping; its roles are not trusted.
@@ -117,7 +142,14 @@ export const authPlugin = fp<{ config: Config; auth?: Auth; pool?: Pool; audit?:
       const mapped = auth && pool ? await auth.mappings.resolve(pool, issuer.issuer, subject) : null;
       if (!mapped) {
         const reason = `the identity (issuer ${issuer.issuer}, subject ${subject}) is not mapped to a Breakglass principal; an admin adds it with POST /v1/identity-mappings`;
-        if (pool && audit) await withTransaction(pool, (tx) => audit.append(tx, { actor: `${issuer.issuer}#${subject}`.slice(0, 300), action: 'auth.refused', details: { reason } }));
+        if (pool && audit)
+          await withTransaction(pool, (tx) =>
+            audit.append(tx, {
+              actor: `${issuer.issuer}#${subject}`.slice(0, 300),
+              action: 'auth.refused',
+              details: { reason },
+            }),
+          );
         throw new RefusedError('Forbidden', reason);
       }
       return { ...principalOf(mapped, []), issuer: issuer.issuer };
@@ -128,7 +160,12 @@ export const authPlugin = fp<{ config: Config; auth?: Auth; pool?: Pool; audit?:
       const session = BEARER_SESSION.exec(request.headers.authorization ?? '');
       if (session && auth) {
         const found = await auth.sessions.authenticate(session[1]!);
-        request.principal = { ...principalOf(found.principal, found.roles), amr: found.amr, authTime: found.authTime, sessionId: found.id };
+        request.principal = {
+          ...principalOf(found.principal, found.roles),
+          amr: found.amr,
+          authTime: found.authTime,
+          sessionId: found.id,
+        };
         return;
       }
       request.principal = await fromToken(request);

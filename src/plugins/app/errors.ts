@@ -63,16 +63,31 @@ function fieldErrors(context: string, issue: ValidationIssue): Array<{ path: str
 
 /** Which dependency an infrastructure error came from, so a 503 can name it. */
 function dependencyOf(error: unknown): DependencyError | null {
-  const e = error as { name?: string; code?: string | number; message?: string; statusCode?: number; constructor?: { name?: string } };
+  const e = error as {
+    name?: string;
+    code?: string | number;
+    message?: string;
+    statusCode?: number;
+    constructor?: { name?: string };
+  };
   const message = e.message ?? '';
-  if (e.name === 'ServiceError' || e.name === 'TransportError' || /tonic::transport|Channel has been shut down|UNAVAILABLE|DEADLINE_EXCEEDED/.test(message))
+  if (
+    e.name === 'ServiceError' ||
+    e.name === 'TransportError' ||
+    /tonic::transport|Channel has been shut down|UNAVAILABLE|DEADLINE_EXCEEDED/.test(message)
+  )
     return new DependencyError('temporal', 'the workflow service did not answer');
   // Any Key Vault failure but SecretDisabled (401, 403 RBAC/policy, 429, 5xx): the service cannot act, not the caller's fault.
   const keyVault = keyVaultUnavailableReason(error);
   if (keyVault) return new DependencyError('keyvault', keyVault);
-  if (typeof e.code === 'string' && (/^(08|53|57P)/.test(e.code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(e.code)) && !('statusCode' in e))
+  if (
+    typeof e.code === 'string' &&
+    (/^(08|53|57P)/.test(e.code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(e.code)) &&
+    !('statusCode' in e)
+  )
     return new DependencyError('postgres', 'the database did not answer');
-  if (/timeout exceeded when trying to connect|Connection terminated/.test(message)) return new DependencyError('postgres', 'the database did not answer');
+  if (/timeout exceeded when trying to connect|Connection terminated/.test(message))
+    return new DependencyError('postgres', 'the database did not answer');
   return null;
 }
 
@@ -88,7 +103,8 @@ export function frameworkErrors(error: FastifyError, _request: unknown, reply: F
     return sendProblem(reply, 400, `params: a path parameter ${message}`, { errors: [{ path: 'params', message }] });
   }
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-  const detail = error.code === 'FST_ERR_BAD_URL' ? 'the URL is not validly encoded' : 'the request could not be routed';
+  const detail =
+    error.code === 'FST_ERR_BAD_URL' ? 'the URL is not validly encoded' : 'the request could not be routed';
   return sendProblem(reply, status, detail);
 }
 
@@ -103,21 +119,28 @@ export const errorsPlugin = fp(
       if (error instanceof UnauthenticatedError) {
         // RFC 6750 §3: no error code when the request carried no credentials; the description
         // may echo token content, so only printable ASCII without quotes reaches the header.
-        const challenge = error.missing ? `Bearer realm="${REALM}"` : `Bearer realm="${REALM}", error="invalid_token", error_description="${headerSafe(error.message)}"`;
+        const challenge = error.missing
+          ? `Bearer realm="${REALM}"`
+          : `Bearer realm="${REALM}", error="invalid_token", error_description="${headerSafe(error.message)}"`;
         void reply.header('www-authenticate', challenge);
       }
-      if (error instanceof DependencyError) request.log.error({ err: error, dependency: error.dependency }, 'dependency unavailable');
+      if (error instanceof DependencyError)
+        request.log.error({ err: error, dependency: error.dependency }, 'dependency unavailable');
       // Our own errors know their status and problem members (src/errors.ts).
       if (error instanceof ProblemError) return sendProblem(reply, error.statusCode, error.message, error.extensions);
       const bodyProblem = BODY_ERRORS[error.code];
-      if (bodyProblem) return sendProblem(reply, error.statusCode ?? 400, `body: ${bodyProblem}`, { errors: [{ path: 'body', message: bodyProblem }] });
+      if (bodyProblem)
+        return sendProblem(reply, error.statusCode ?? 400, `body: ${bodyProblem}`, {
+          errors: [{ path: 'body', message: bodyProblem }],
+        });
       // Before the 429 below: Key Vault throttling the service is a 503 naming Key Vault, not the caller's rate limit.
       const dependency = dependencyOf(error);
       if (dependency) {
         request.log.error({ err: error, dependency: dependency.dependency }, 'dependency unavailable');
         return sendProblem(reply, 503, dependency.message, dependency.extensions);
       }
-      if (error.statusCode === 429) return sendProblem(reply, 429, error.message || 'rate limit exceeded; try again later');
+      if (error.statusCode === 429)
+        return sendProblem(reply, 429, error.message || 'rate limit exceeded; try again later');
       if (isResponseSerializationError(error)) {
         request.log.error({ err: error }, 'response did not match its schema');
         return sendProblem(reply, 500, 'internal error');

@@ -20,7 +20,14 @@ export const auditRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugin,
 
   app.get(
     '/v1/audit',
-    { schema: { tags: ['audit'], summary: 'Audit events in order (admin, auditor)', querystring: auditQuery, response: { 200: auditListSchema, ...problems } } },
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Audit events in order (admin, auditor)',
+        querystring: auditQuery,
+        response: { 200: auditListSchema, ...problems },
+      },
+    },
     async (request) => {
       const events = await deps.audit.list(deps.pool, request.query);
       const last = events[events.length - 1];
@@ -33,7 +40,8 @@ export const auditRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugin,
     {
       schema: {
         tags: ['audit'],
-        summary: 'Check the hash chain; names the first broken seq and, given a checkpoint hash, whether the chain still contains it',
+        summary:
+          'Check the hash chain; names the first broken seq and, given a checkpoint hash, whether the chain still contains it',
         querystring: verifyQuery,
         response: { 200: verifySchema, ...problems },
       },

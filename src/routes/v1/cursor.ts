@@ -23,4 +23,3 @@ export function decodeCursor(cursor: string): { createdAt: string; id: string } 
     throw new BadCursorError();
   }
 }
-

@@ -16,7 +16,14 @@ import {
 } from '../../schemas/request';
 import { decodeCursor, encodeCursor } from './cursor';
 
-const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 503: problemSchema };
+const problems = {
+  400: problemSchema,
+  401: problemSchema,
+  403: problemSchema,
+  404: problemSchema,
+  409: problemSchema,
+  503: problemSchema,
+};
 
 /** Routes parse, call one lifecycle command, and shape the reply; the rules live in the commands. */
 export const requestRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugin, { deps }) => {
@@ -38,13 +45,22 @@ export const requestRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
     },
     async (request, reply) => {
       const body = { ...request.body, incidentRef: request.body.incidentRef ?? null };
-      return reply.code(201).send(await deps.lifecycle.create(request.principal, body, request.headers['idempotency-key']));
+      return reply
+        .code(201)
+        .send(await deps.lifecycle.create(request.principal, body, request.headers['idempotency-key']));
     },
   );
 
   app.get(
     '/v1/requests',
-    { schema: { tags: ['requests'], summary: 'Requests visible to the caller, newest first', querystring: listQuery, response: { 200: requestListSchema, ...problems } } },
+    {
+      schema: {
+        tags: ['requests'],
+        summary: 'Requests visible to the caller, newest first',
+        querystring: listQuery,
+        response: { 200: requestListSchema, ...problems },
+      },
+    },
     async (request) => {
       const { status, accountId, limit, cursor } = request.query;
       const principal = request.principal;
@@ -63,21 +79,49 @@ export const requestRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
 
   app.get(
     '/v1/requests/:id',
-    { schema: { tags: ['requests'], summary: 'A request with its timeline', params: idParams, response: { 200: requestSchema, ...problems } } },
+    {
+      schema: {
+        tags: ['requests'],
+        summary: 'A request with its timeline',
+        params: idParams,
+        response: { 200: requestSchema, ...problems },
+      },
+    },
     async (request) => deps.lifecycle.get(request.principal, request.params.id),
   );
 
   app.post(
     '/v1/requests/:id/approvals',
-    { schema: { tags: ['requests'], summary: 'Approve or deny (approvers only)', params: idParams, body: decisionBody, response: { 200: requestSchema, ...problems } } },
+    {
+      schema: {
+        tags: ['requests'],
+        summary: 'Approve or deny (approvers only)',
+        params: idParams,
+        body: decisionBody,
+        response: { 200: requestSchema, ...problems },
+      },
+    },
     async (request) => {
-      return deps.lifecycle.decide(request.principal, request.params.id, request.body.decision, request.body.comment ?? null);
+      return deps.lifecycle.decide(
+        request.principal,
+        request.params.id,
+        request.body.decision,
+        request.body.comment ?? null,
+      );
     },
   );
 
   app.post(
     '/v1/requests/:id/cancel',
-    { schema: { tags: ['requests'], summary: 'Cancel a pending request (requester or admin)', params: idParams, body: cancelBody.optional(), response: { 200: requestSchema, ...problems } } },
+    {
+      schema: {
+        tags: ['requests'],
+        summary: 'Cancel a pending request (requester or admin)',
+        params: idParams,
+        body: cancelBody.optional(),
+        response: { 200: requestSchema, ...problems },
+      },
+    },
     async (request) => {
       return deps.lifecycle.cancel(request.principal, request.params.id, request.body?.reason ?? null);
     },
@@ -86,8 +130,20 @@ export const requestRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
   app.post(
     '/v1/requests/:id/reveal',
     {
-      config: { rateLimit: { hook: 'preHandler', max: 10, timeWindow: '1 minute', keyGenerator: (request) => `reveal:${request.principal?.id ?? request.ip}` } },
-      schema: { tags: ['requests'], summary: 'Reveal the released credential (requester only)', params: idParams, response: { 200: revealSchema, 429: problemSchema, ...problems } },
+      config: {
+        rateLimit: {
+          hook: 'preHandler',
+          max: 10,
+          timeWindow: '1 minute',
+          keyGenerator: (request) => `reveal:${request.principal?.id ?? request.ip}`,
+        },
+      },
+      schema: {
+        tags: ['requests'],
+        summary: 'Reveal the released credential (requester only)',
+        params: idParams,
+        response: { 200: revealSchema, 429: problemSchema, ...problems },
+      },
     },
     async (request, reply) => {
       void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
@@ -97,7 +153,15 @@ export const requestRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
 
   app.post(
     '/v1/requests/:id/close',
-    { schema: { tags: ['requests'], summary: 'Close the session and re-seal (requester or admin)', params: idParams, body: closeBody, response: { 200: requestSchema, ...problems } } },
+    {
+      schema: {
+        tags: ['requests'],
+        summary: 'Close the session and re-seal (requester or admin)',
+        params: idParams,
+        body: closeBody,
+        response: { 200: requestSchema, ...problems },
+      },
+    },
     async (request) => {
       return deps.lifecycle.close(request.principal, request.params.id, request.body.summary);
     },
@@ -105,10 +169,17 @@ export const requestRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
 
   app.post(
     '/v1/requests/:id/review',
-    { schema: { tags: ['requests'], summary: 'Record the post-use review (an independent reviewer)', params: idParams, body: reviewBody, response: { 200: requestSchema, ...problems } } },
+    {
+      schema: {
+        tags: ['requests'],
+        summary: 'Record the post-use review (an independent reviewer)',
+        params: idParams,
+        body: reviewBody,
+        response: { 200: requestSchema, ...problems },
+      },
+    },
     async (request) => {
       return deps.lifecycle.review(request.principal, request.params.id, request.body);
     },
   );
 };
-

@@ -9,11 +9,18 @@ import { NotFoundError } from '../../errors';
 import { signedInSchema, sessionQuery, sessionSchema, signInBody, webauthnOptions } from '../../schemas/auth';
 import { idParams, problemSchema } from '../../schemas/common';
 
-const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 429: problemSchema, 503: problemSchema };
+const problems = {
+  400: problemSchema,
+  401: problemSchema,
+  403: problemSchema,
+  404: problemSchema,
+  409: problemSchema,
+  429: problemSchema,
+  503: problemSchema,
+};
 
 // Sign-in routes are open to anyone, so each is rate-limited per address.
 const signInLimit = { rateLimit: { max: 300, timeWindow: '1 minute' } };
-
 
 /** Sign-in by passkey, and the service's own sessions: list yours, revoke yours (admins: anyone's). */
 export const sessionRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugin, { deps }) => {
@@ -29,14 +36,24 @@ export const sessionRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
     createdAt: session.createdAt,
     lastSeenAt: session.lastSeenAt,
     expiresAt: session.expiresAt,
-    idleExpiresAt: new Date(Math.min(Date.parse(session.lastSeenAt) + sessions.idleMs, Date.parse(session.expiresAt))).toISOString(),
+    idleExpiresAt: new Date(
+      Math.min(Date.parse(session.lastSeenAt) + sessions.idleMs, Date.parse(session.expiresAt)),
+    ).toISOString(),
     revokedAt: session.revokedAt,
     current: session.id === currentId,
   });
 
   app.post(
     '/v1/sessions/passkey/options',
-    { config: signInLimit, schema: { tags: ['sessions'], security: [], summary: 'Start a passkey sign-in: WebAuthn request options with a single-use challenge (5 minutes)', response: { 200: webauthnOptions, ...problems } } },
+    {
+      config: signInLimit,
+      schema: {
+        tags: ['sessions'],
+        security: [],
+        summary: 'Start a passkey sign-in: WebAuthn request options with a single-use challenge (5 minutes)',
+        response: { 200: webauthnOptions, ...problems },
+      },
+    },
     async () => ({ ...(await passkeys.authenticationOptions()) }),
   );
 
@@ -44,11 +61,20 @@ export const sessionRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
     '/v1/sessions/passkey',
     {
       config: signInLimit,
-      schema: { tags: ['sessions'], security: [], summary: 'Finish a passkey sign-in (discoverable credential): a session with amr ["passkey"]', body: signInBody, response: { 201: signedInSchema, ...problems } },
+      schema: {
+        tags: ['sessions'],
+        security: [],
+        summary: 'Finish a passkey sign-in (discoverable credential): a session with amr ["passkey"]',
+        body: signInBody,
+        response: { 201: signedInSchema, ...problems },
+      },
     },
     async (request, reply) => {
       const { token, session } = await passkeys.signIn(request.body.response as AuthenticationResponseJSON);
-      return reply.code(201).header('cache-control', 'no-store').send({ token, session: view(session, session.id) });
+      return reply
+        .code(201)
+        .header('cache-control', 'no-store')
+        .send({ token, session: view(session, session.id) });
     },
   );
 
@@ -58,7 +84,14 @@ export const sessionRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
 
     authed.get(
       '/v1/sessions',
-      { schema: { tags: ['sessions'], summary: 'Your live sessions (admins: ?principal= for anyone\'s)', querystring: sessionQuery, response: { 200: z.object({ items: z.array(sessionSchema) }), ...problems } } },
+      {
+        schema: {
+          tags: ['sessions'],
+          summary: "Your live sessions (admins: ?principal= for anyone's)",
+          querystring: sessionQuery,
+          response: { 200: z.object({ items: z.array(sessionSchema) }), ...problems },
+        },
+      },
       async (request) => {
         const { principal } = request;
         const whose = request.query.principal && principal.isAdmin ? request.query.principal : principal.id;
@@ -68,17 +101,33 @@ export const sessionRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
 
     authed.delete(
       '/v1/sessions/:id',
-      { schema: { tags: ['sessions'], summary: 'Revoke a session: your own, or anyone\'s as admin; effective on the next call', params: idParams, response: { 200: sessionSchema, ...problems } } },
+      {
+        schema: {
+          tags: ['sessions'],
+          summary: "Revoke a session: your own, or anyone's as admin; effective on the next call",
+          params: idParams,
+          response: { 200: sessionSchema, ...problems },
+        },
+      },
       async (request) => {
         const { principal } = request;
         const found = await sessions.get(request.params.id);
         if (!found || (found.principal !== principal.id && !principal.isAdmin)) {
-          await deps.lifecycle.auditRefusal(principal, 'session.revoke', { type: 'Forbidden', reason: 'no such session of the caller (answered 404)' }, {});
+          await deps.lifecycle.auditRefusal(
+            principal,
+            'session.revoke',
+            { type: 'Forbidden', reason: 'no such session of the caller (answered 404)' },
+            {},
+          );
           throw new NotFoundError(`session ${request.params.id}`);
         }
         await withTransaction(deps.pool, async (tx) => {
           const revoked = await sessions.revoke(found.id, principal.id, tx);
-          await deps.audit.append(tx, { actor: principal.id, action: 'session.revoked', details: { sessionId: found.id, owner: found.principal, alreadyRevoked: !revoked } });
+          await deps.audit.append(tx, {
+            actor: principal.id,
+            action: 'session.revoked',
+            details: { sessionId: found.id, owner: found.principal, alreadyRevoked: !revoked },
+          });
         });
         return view((await sessions.get(found.id))!, principal.sessionId);
       },

@@ -11,7 +11,19 @@ void t.test('the OpenAPI document is generated from the schemas and served with 
   const doc = await api.call('GET', '/openapi.json');
   t.equal(doc.status, 200);
   t.equal(doc.body.openapi, '3.1.0');
-  for (const path of ['/v1/accounts', '/v1/accounts/{id}', '/v1/requests', '/v1/requests/{id}', '/v1/requests/{id}/approvals', '/v1/requests/{id}/cancel', '/v1/requests/{id}/reveal', '/v1/requests/{id}/close', '/v1/requests/{id}/review', '/v1/audit', '/v1/audit/verify']) {
+  for (const path of [
+    '/v1/accounts',
+    '/v1/accounts/{id}',
+    '/v1/requests',
+    '/v1/requests/{id}',
+    '/v1/requests/{id}/approvals',
+    '/v1/requests/{id}/cancel',
+    '/v1/requests/{id}/reveal',
+    '/v1/requests/{id}/close',
+    '/v1/requests/{id}/review',
+    '/v1/audit',
+    '/v1/audit/verify',
+  ]) {
     t.ok(doc.body.paths[path], `documents ${path}`);
   }
   const scenario = JSON.stringify(doc.body.components?.schemas?.RequestCreate ?? doc.body.paths['/v1/requests'].post);
@@ -23,7 +35,10 @@ void t.test('the OpenAPI document is generated from the schemas and served with 
 
 void t.test('reveal is rate-limited per principal and never cached', async (t) => {
   const { account } = await api.h.createAccount({ policy: { releaseWindow: 'PT10M', reviewDue: 'PT1H' } });
-  const created = await api.call('POST', '/v1/requests', { as: PEOPLE.requester, body: { accountId: account.id, scenario: 'drill', justification: 'rate limit drill' } });
+  const created = await api.call('POST', '/v1/requests', {
+    as: PEOPLE.requester,
+    body: { accountId: account.id, scenario: 'drill', justification: 'rate limit drill' },
+  });
   const id = created.body.id as string;
   await api.call('POST', `/v1/requests/${id}/approvals`, { as: PEOPLE.approver1, body: { decision: 'approve' } });
   await api.call('POST', `/v1/requests/${id}/approvals`, { as: PEOPLE.approver2, body: { decision: 'approve' } });
@@ -44,9 +59,16 @@ void t.test('reveal is rate-limited per principal and never cached', async (t) =
 });
 
 void t.test('logs are structured, carry request ids, and redact tokens', async (t) => {
-  const res = await api.call('GET', '/v1/requests', { as: PEOPLE.requester, headers: { 'x-request-id': 'trace-abc-123' } });
+  const res = await api.call('GET', '/v1/requests', {
+    as: PEOPLE.requester,
+    headers: { 'x-request-id': 'trace-abc-123' },
+  });
   t.equal(res.status, 200);
-  const lines = api.logs.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const lines = api.logs
+    .join('')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
   const mine = lines.filter((line) => line.reqId === 'trace-abc-123');
   t.ok(mine.length >= 2, 'request and response lines carry the request id');
   const token = await api.token(PEOPLE.requester);

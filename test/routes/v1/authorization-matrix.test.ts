@@ -21,14 +21,24 @@ const CALLERS: Record<Caller, { id: string; roles: string[] }> = {
   auditor: { id: 'auditor-1', roles: ['BreakGlass.Auditor'] },
   stranger: { id: PEOPLE.stranger, roles: [] },
 };
-const STATES: State[] = ['pending_approval', 'released', 'awaiting_review', 'completed', 'denied', 'expired', 'cancelled'];
+const STATES: State[] = [
+  'pending_approval',
+  'released',
+  'awaiting_review',
+  'completed',
+  'denied',
+  'expired',
+  'cancelled',
+];
 const ROUTES: Route[] = ['read', 'approve', 'deny', 'cancel', 'reveal', 'close', 'review'];
 
 /** The contract's table, written out independently of the code under test. */
 function expected(state: State, caller: Caller, route: Route): number {
   if (caller === 'stranger') return 404;
   if (route === 'read') return 200;
-  const approverDecided = (who: Caller) => ['released', 'awaiting_review', 'completed', 'denied'].includes(state) && (who === 'approver' || who === 'secondApprover');
+  const approverDecided = (who: Caller) =>
+    ['released', 'awaiting_review', 'completed', 'denied'].includes(state) &&
+    (who === 'approver' || who === 'secondApprover');
   switch (route) {
     case 'approve':
     case 'deny':
@@ -49,7 +59,13 @@ function expected(state: State, caller: Caller, route: Route): number {
   }
 }
 
-const REVIEW = { actionsAppropriate: true, signInLogsReviewed: true, credentialRotated: true, findings: 'fine', followUpTicket: 'T-1' };
+const REVIEW = {
+  actionsAppropriate: true,
+  signInLogsReviewed: true,
+  credentialRotated: true,
+  findings: 'fine',
+  followUpTicket: 'T-1',
+};
 
 function send(api: ApiHarness, route: Route, caller: Caller, id: string) {
   const as = { as: CALLERS[caller].id, roles: CALLERS[caller].roles };
@@ -93,15 +109,24 @@ async function requestIn(state: State): Promise<{ id: string; accountId: string 
       requesters: [PEOPLE.requester],
       approvers: [PEOPLE.approver1, PEOPLE.approver2, PEOPLE.approver3],
       reviewers: [PEOPLE.reviewer],
-      policy: { approvalTimeout: state === 'expired' ? 'PT2S' : 'PT10M', releaseWindow: 'PT10M', reviewDue: 'PT1H', reviewReminder: 'PT1H' },
+      policy: {
+        approvalTimeout: state === 'expired' ? 'PT2S' : 'PT10M',
+        releaseWindow: 'PT10M',
+        reviewDue: 'PT1H',
+        reviewReminder: 'PT1H',
+      },
     },
   });
   if (registered.status !== 201) throw new Error(`register failed: ${registered.text}`);
-  const created = await api.call('POST', '/v1/requests', { as: PEOPLE.requester, body: { accountId, scenario: 'drill', justification: 'authorisation matrix' } });
+  const created = await api.call('POST', '/v1/requests', {
+    as: PEOPLE.requester,
+    body: { accountId, scenario: 'drill', justification: 'authorisation matrix' },
+  });
   const id = created.body.id as string;
   const step = async (route: Route, caller: Caller) => {
     const res = await send(api, route, caller, id);
-    if (res.status !== 200) throw new Error(`setting up ${state}: ${route} by ${caller} answered ${res.status} ${res.text}`);
+    if (res.status !== 200)
+      throw new Error(`setting up ${state}: ${route} by ${caller} answered ${res.status} ${res.text}`);
   };
   if (state === 'cancelled') await step('cancel', 'requester');
   if (state === 'denied') {
@@ -114,12 +139,17 @@ async function requestIn(state: State): Promise<{ id: string; accountId: string 
   }
   if (['awaiting_review', 'completed'].includes(state)) await step('close', 'requester');
   if (state === 'completed') await step('review', 'reviewer');
-  if (state === 'expired') await eventually('expiry', async () => (await api.h.requests.get(api.h.pool, id))?.status === 'expired', 20_000);
+  if (state === 'expired')
+    await eventually('expiry', async () => (await api.h.requests.get(api.h.pool, id))?.status === 'expired', 20_000);
   // The read model has caught up once the workflow's own first event is projected.
-  const view = await eventually('projection', async () => {
-    const current = await api.h.requests.get(api.h.pool, id);
-    return current && current.version >= 1 && current.status === state && current;
-  }, 10_000).catch(() => api.h.requests.get(api.h.pool, id));
+  const view = await eventually(
+    'projection',
+    async () => {
+      const current = await api.h.requests.get(api.h.pool, id);
+      return current && current.version >= 1 && current.status === state && current;
+    },
+    10_000,
+  ).catch(() => api.h.requests.get(api.h.pool, id));
   if (view?.status !== state) throw new Error(`could not bring a request to ${state} (it is ${view?.status})`);
   return { id, accountId };
 }
@@ -135,19 +165,37 @@ for (const state of STATES) {
         const want = expected(state, caller, route);
         if (want === 200 && route !== 'read') continue; // allowed actions change state: checked below, each on a fresh request
         const res = await send(api, route, caller, id);
-        t.equal(res.status, want, `${route} by ${caller} while ${state} → ${want}${res.status !== want ? ` (got ${res.text.slice(0, 200)})` : ''}`);
+        t.equal(
+          res.status,
+          want,
+          `${route} by ${caller} while ${state} → ${want}${res.status !== want ? ` (got ${res.text.slice(0, 200)})` : ''}`,
+        );
         if (want !== 200) {
           refused += 1;
-          t.equal(res.headers.get('content-type')?.split(';')[0], 'application/problem+json', `${route} by ${caller}: problem+json`);
-          if (want === 409) t.match(res.body.detail, new RegExp(`${state}|already decided|being released`), `${route} by ${caller}: the 409 names the state`);
+          t.equal(
+            res.headers.get('content-type')?.split(';')[0],
+            'application/problem+json',
+            `${route} by ${caller}: problem+json`,
+          );
+          if (want === 409)
+            t.match(
+              res.body.detail,
+              new RegExp(`${state}|already decided|being released`),
+              `${route} by ${caller}: the 409 names the state`,
+            );
         }
       }
     }
     const after = await api.h.requests.get(api.h.pool, id);
     t.equal(after?.version, before?.version, 'no refused call changed the request');
-    const audited = (await api.h.audit.list(api.h.pool, { accountId, limit: 1000 })).filter((event) => event.action.endsWith('.refused'));
+    const audited = (await api.h.audit.list(api.h.pool, { accountId, limit: 1000 })).filter((event) =>
+      event.action.endsWith('.refused'),
+    );
     t.equal(audited.length, refused, 'every refusal is in the audit trail');
-    t.ok(audited.every((event) => typeof event.details.reason === 'string' && event.actor), 'each with actor and reason');
+    t.ok(
+      audited.every((event) => typeof event.details.reason === 'string' && event.actor),
+      'each with actor and reason',
+    );
 
     // Allowed actions, each on its own fresh request in this state.
     for (const caller of Object.keys(CALLERS) as Caller[]) {
@@ -155,7 +203,11 @@ for (const state of STATES) {
         if (route === 'read' || expected(state, caller, route) !== 200) continue;
         const fresh = await requestIn(state);
         const res = await send(api, route, caller, fresh.id);
-        t.equal(res.status, 200, `${route} by ${caller} while ${state} → 200${res.status !== 200 ? ` (got ${res.text.slice(0, 200)})` : ''}`);
+        t.equal(
+          res.status,
+          200,
+          `${route} by ${caller} while ${state} → 200${res.status !== 200 ? ` (got ${res.text.slice(0, 200)})` : ''}`,
+        );
       }
     }
   });
@@ -163,7 +215,11 @@ for (const state of STATES) {
 
 void t.test('membership is checked as it is now: a removed approver or requester can no longer act', async (t) => {
   const { id, accountId } = await requestIn('pending_approval');
-  const patch = await api.call('PATCH', `/v1/accounts/${accountId}`, { as: PEOPLE.admin, roles: ['BreakGlass.Admin'], body: { approvers: [PEOPLE.approver2, PEOPLE.approver3] } });
+  const patch = await api.call('PATCH', `/v1/accounts/${accountId}`, {
+    as: PEOPLE.admin,
+    roles: ['BreakGlass.Admin'],
+    body: { approvers: [PEOPLE.approver2, PEOPLE.approver3] },
+  });
   t.equal(patch.status, 200);
   const removed = await send(api, 'approve', 'approver', id);
   t.equal(removed.status, 404, 'a removed approver no longer sees the request');
@@ -171,7 +227,11 @@ void t.test('membership is checked as it is now: a removed approver or requester
   await api.call('POST', `/v1/requests/${id}/approvals`, { as: PEOPLE.approver3, body: { decision: 'approve' } });
   const released = await api.h.requests.get(api.h.pool, id);
   t.equal(released?.status, 'released');
-  const patchRequesters = await api.call('PATCH', `/v1/accounts/${accountId}`, { as: PEOPLE.admin, roles: ['BreakGlass.Admin'], body: { requesters: ['someone-else'] } });
+  const patchRequesters = await api.call('PATCH', `/v1/accounts/${accountId}`, {
+    as: PEOPLE.admin,
+    roles: ['BreakGlass.Admin'],
+    body: { requesters: ['someone-else'] },
+  });
   t.equal(patchRequesters.status, 200);
   const reveal = await send(api, 'reveal', 'requester', id);
   t.equal(reveal.status, 403, 'a removed requester can no longer reveal');

@@ -30,7 +30,10 @@ t.before(async () => {
   const standin = new GraphStandin();
   await standin.start();
   t.teardown(() => standin.stop());
-  [api, st] = await Promise.all([setupApi(t, { harnessOptions: { graph: standinGraph(standin) } }), ensureSchemathesis((line) => t.comment(line))]);
+  [api, st] = await Promise.all([
+    setupApi(t, { harnessOptions: { graph: standinGraph(standin) } }),
+    ensureSchemathesis((line) => t.comment(line)),
+  ]);
 });
 
 /** Two accounts the admin may request on: one request waits for approval, the other is released. */

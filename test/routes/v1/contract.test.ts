@@ -80,7 +80,11 @@ void t.test(
       const isPublic = Array.isArray(op.operation.security) && op.operation.security.length === 0;
       const anonymous = await api.call(op.method.toUpperCase(), url(op.path, 'no-such-id'));
       // Public operations (probes, passkey sign-in) answer without a token: 2xx, or a documented 4xx for an empty body.
-      if (isPublic) t.ok(anonymous.status < 500 && anonymous.status !== 401, `${op.method.toUpperCase()} ${op.path} without a token: public (${anonymous.status})`);
+      if (isPublic)
+        t.ok(
+          anonymous.status < 500 && anonymous.status !== 401,
+          `${op.method.toUpperCase()} ${op.path} without a token: public (${anonymous.status})`,
+        );
       else t.equal(anonymous.status, 401, `${op.method.toUpperCase()} ${op.path} without a token: 401`);
       conforms(t, op, anonymous, 'without a token');
       if (isPublic) continue;

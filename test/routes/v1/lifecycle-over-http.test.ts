@@ -38,15 +38,29 @@ void t.test('the whole lifecycle through the API alone', async (t) => {
   t.equal(res.status, 201, 'admin registers the account');
   t.equal(res.body.policy.requiredApprovals, 2, 'policy defaults filled in');
 
-  const created = await api.call('POST', '/v1/requests', { as: PEOPLE.requester, body: { accountId, scenario: 'conditional_access_lockout', justification: 'CA policy blocks all admins', incidentRef: 'INC-42' } });
+  const created = await api.call('POST', '/v1/requests', {
+    as: PEOPLE.requester,
+    body: {
+      accountId,
+      scenario: 'conditional_access_lockout',
+      justification: 'CA policy blocks all admins',
+      incidentRef: 'INC-42',
+    },
+  });
   t.equal(created.status, 201);
   t.equal(created.body.status, 'pending_approval');
   const id = created.body.id as string;
 
-  const first = await api.call('POST', `/v1/requests/${id}/approvals`, { as: PEOPLE.approver1, body: { decision: 'approve', comment: 'verified on bridge' } });
+  const first = await api.call('POST', `/v1/requests/${id}/approvals`, {
+    as: PEOPLE.approver1,
+    body: { decision: 'approve', comment: 'verified on bridge' },
+  });
   t.equal(first.status, 200);
   t.equal(first.body.status, 'pending_approval');
-  const second = await api.call('POST', `/v1/requests/${id}/approvals`, { as: PEOPLE.approver2, body: { decision: 'approve' } });
+  const second = await api.call('POST', `/v1/requests/${id}/approvals`, {
+    as: PEOPLE.approver2,
+    body: { decision: 'approve' },
+  });
   t.equal(second.body.status, 'released');
 
   const reveal = await api.call('POST', `/v1/requests/${id}/reveal`, { as: PEOPLE.requester });
@@ -54,11 +68,20 @@ void t.test('the whole lifecycle through the API alone', async (t) => {
   t.equal(reveal.body.value, value, 'the requester gets the credential');
   t.equal(reveal.headers.get('cache-control'), 'no-store');
 
-  const closed = await api.call('POST', `/v1/requests/${id}/close`, { as: PEOPLE.requester, body: { summary: 'removed the bad CA policy' } });
+  const closed = await api.call('POST', `/v1/requests/${id}/close`, {
+    as: PEOPLE.requester,
+    body: { summary: 'removed the bad CA policy' },
+  });
   t.equal(closed.body.status, 'awaiting_review');
   const review = await api.call('POST', `/v1/requests/${id}/review`, {
     as: PEOPLE.reviewer,
-    body: { actionsAppropriate: true, signInLogsReviewed: true, credentialRotated: true, findings: 'only the CA policy was changed', followUpTicket: 'CHG-9' },
+    body: {
+      actionsAppropriate: true,
+      signInLogsReviewed: true,
+      credentialRotated: true,
+      findings: 'only the CA policy was changed',
+      followUpTicket: 'CHG-9',
+    },
   });
   t.equal(review.status, 200);
   t.equal(review.body.status, 'completed');
@@ -71,7 +94,10 @@ void t.test('the whole lifecycle through the API alone', async (t) => {
 
   const audit = await api.call('GET', `/v1/audit?requestId=${id}`, { as: 'auditor-1', roles: AUDITOR });
   t.equal(audit.status, 200);
-  t.ok(audit.body.events.some((event: { action: string }) => event.action === 'credential.revealed'), 'reveal audited');
+  t.ok(
+    audit.body.events.some((event: { action: string }) => event.action === 'credential.revealed'),
+    'reveal audited',
+  );
   const verify = await api.call('GET', '/v1/audit/verify', { as: 'auditor-1', roles: AUDITOR });
   t.same(verify.body, { ok: true, events: verify.body.events, firstBrokenSeq: null });
 

@@ -64,9 +64,15 @@ void t.test('enrol, self-confirm refused, confirm by another admin, sign in, act
   t.match(replay.body.detail, /challenge is unknown, already used or expired/);
 
   const listed = await api.call('GET', '/v1/passkeys?status=pending', { as: PEOPLE.admin, roles: ADMIN });
-  t.ok(listed.body.items.some((key: { id: string }) => key.id === id), 'admins list pending passkeys to confirm');
+  t.ok(
+    listed.body.items.some((key: { id: string }) => key.id === id),
+    'admins list pending passkeys to confirm',
+  );
   const others = await api.call('GET', '/v1/passkeys', { as: 'frank' });
-  t.ok(others.body.items.every((key: { principal: string }) => key.principal === 'frank'), 'a person lists only their own passkeys');
+  t.ok(
+    others.body.items.every((key: { principal: string }) => key.principal === 'frank'),
+    'a person lists only their own passkeys',
+  );
 
   // Revocation by the owner ends the passkey and every session it opened, on the next call.
   const revoked = await api.call('POST', `/v1/passkeys/${pendingId}/revoke`, { token });
@@ -80,10 +86,23 @@ void t.test('enrol, self-confirm refused, confirm by another admin, sign in, act
   t.match(again.res.body.detail, /revoked/);
 
   const recorded = await actions();
-  for (const action of ['passkey.enrolled', 'passkey.confirm.refused', 'passkey.confirmed', 'session.created', 'passkey.revoked', 'session.passkey.refused']) {
+  for (const action of [
+    'passkey.enrolled',
+    'passkey.confirm.refused',
+    'passkey.confirmed',
+    'session.created',
+    'passkey.revoked',
+    'session.passkey.refused',
+  ]) {
     t.ok(recorded.includes(action), `audited: ${action}`);
   }
-  await eventually('passkey alerts', () => alerts('passkey.enrolled').length >= 2 && alerts('passkey.confirmed').length >= 1 && alerts('passkey.revoked').length >= 1);
+  await eventually(
+    'passkey alerts',
+    () =>
+      alerts('passkey.enrolled').length >= 2 &&
+      alerts('passkey.confirmed').length >= 1 &&
+      alerts('passkey.revoked').length >= 1,
+  );
   t.equal(alerts('passkey.enrolled')[0]?.severity, 'high', 'enrolment is a high alert');
 });
 
@@ -100,7 +119,11 @@ void t.test('a signature counter that goes backwards is refused and raises a cri
   const alert = await eventually('clone alert', () => alerts('passkey.clone_suspected')[0]);
   t.equal(alert.severity, 'critical');
   t.equal(alert.actor, 'grace');
-  t.equal((await signIn(api, authenticator)).res.status, 201, 'the genuine authenticator, moving forward, still signs in');
+  t.equal(
+    (await signIn(api, authenticator)).res.status,
+    201,
+    'the genuine authenticator, moving forward, still signs in',
+  );
 });
 
 void t.test('wrong origin, wrong RP ID, missing user verification, stale or foreign challenges', async (t) => {
@@ -134,7 +157,16 @@ void t.test('wrong origin, wrong RP ID, missing user verification, stale or fore
   t.equal(foreign.status, 400);
   t.match(foreign.body.detail, /issued to someone else/);
 
-  const unknown = await api.call('POST', '/v1/sessions/passkey', { body: { response: { id: 'x', rawId: 'x', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' } } } });
+  const unknown = await api.call('POST', '/v1/sessions/passkey', {
+    body: {
+      response: {
+        id: 'x',
+        rawId: 'x',
+        type: 'public-key',
+        response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' },
+      },
+    },
+  });
   t.equal(unknown.status, 400, 'garbage is refused');
   const anonymous = await api.call('POST', '/v1/passkeys/registration-options');
   t.equal(anonymous.status, 401, 'enrolment needs a signed-in person');
@@ -144,7 +176,9 @@ void t.test('wrong origin, wrong RP ID, missing user verification, stale or fore
 void t.test('an AAGUID allow-list admits only the listed authenticator models', async (t) => {
   const allowed = 'cb69481e-8ff7-4039-93ec-0a2729a154a8';
   const strict = await setupApi(t, { harness: api.h, env: { ...PASSKEY_ENV, WEBAUTHN_AAGUIDS: allowed } });
-  const other = await enrol(strict, 'kim', new SoftAuthenticator(ORIGIN, 'ee882879-721c-4913-9775-3dfcce97072a'), { fmt: 'packed' });
+  const other = await enrol(strict, 'kim', new SoftAuthenticator(ORIGIN, 'ee882879-721c-4913-9775-3dfcce97072a'), {
+    fmt: 'packed',
+  });
   t.equal(other.res.status, 400, 'another model is refused');
   t.match(other.res.body.detail, /not on the allow-list/);
   t.equal(other.options.attestation, 'direct', 'attestation is asked for when models are restricted');
@@ -155,8 +189,22 @@ void t.test('an AAGUID allow-list admits only the listed authenticator models', 
 
 void t.test('the OpenAPI document describes sign-in, sessions, passkeys and identity mappings', async (t) => {
   const doc = await api.call('GET', '/openapi.json');
-  for (const path of ['/v1/sessions/passkey/options', '/v1/sessions/passkey', '/v1/sessions', '/v1/sessions/{id}', '/v1/passkeys/registration-options', '/v1/passkeys', '/v1/passkeys/{id}/confirm', '/v1/passkeys/{id}/revoke', '/v1/identity-mappings']) {
+  for (const path of [
+    '/v1/sessions/passkey/options',
+    '/v1/sessions/passkey',
+    '/v1/sessions',
+    '/v1/sessions/{id}',
+    '/v1/passkeys/registration-options',
+    '/v1/passkeys',
+    '/v1/passkeys/{id}/confirm',
+    '/v1/passkeys/{id}/revoke',
+    '/v1/identity-mappings',
+  ]) {
     t.ok(doc.body.paths[path], `documents ${path}`);
   }
-  t.match(JSON.stringify(doc.body.components?.schemas?.Policy ?? {}), /revealRequiresPasskey/, 'the step-up policy field is documented');
+  t.match(
+    JSON.stringify(doc.body.components?.schemas?.Policy ?? {}),
+    /revealRequiresPasskey/,
+    'the step-up policy field is documented',
+  );
 });

@@ -3,7 +3,19 @@ import { createServer } from 'node:net';
 import t, { type Test } from 'tap';
 import { setupApi, type ApiHarness } from '../../helpers/api';
 import { PEOPLE } from '../../helpers/harness';
-import { b64url, encodePart, goodClaims, jwt, newKey, randomSecret, serveJwks, sign, signRaw, type JwksServer, type TestKey } from '../../helpers/tokens';
+import {
+  b64url,
+  encodePart,
+  goodClaims,
+  jwt,
+  newKey,
+  randomSecret,
+  serveJwks,
+  sign,
+  signRaw,
+  type JwksServer,
+  type TestKey,
+} from '../../helpers/tokens';
 import { DEV_AUDIENCE, DEV_ISSUER } from '../../../src/auth/dev-issuer';
 
 /**
@@ -31,7 +43,11 @@ const attackTokens: string[] = [];
 t.before(async () => {
   jwks = await serveJwks([trustedEs.publicJwk, trustedRs.publicJwk]);
   // The attacker's own JWKS, serving his key under his kid and under the trusted kids too.
-  attacker = await serveJwks([evilRs.publicJwk, { ...evilRs.publicJwk, kid: trustedRs.kid }, { ...evilEs.publicJwk, kid: trustedEs.kid }]);
+  attacker = await serveJwks([
+    evilRs.publicJwk,
+    { ...evilRs.publicJwk, kid: trustedRs.kid },
+    { ...evilEs.publicJwk, kid: trustedEs.kid },
+  ]);
   api = await setupApi(t, { env: { AUTH_JWKS_URL: jwks.url } });
   const dev = (await (await fetch(api.jwksUrl)).json()) as { keys: unknown[] };
   jwks.setKeys([trustedEs.publicJwk, trustedRs.publicJwk, ...dev.keys]);
@@ -76,45 +92,88 @@ void t.test('valid tokens work: ES256, RS256 and the dev issuer', async (t) => {
 
 void t.test('missing or malformed Authorization header', async (t) => {
   const none = await refused(t, 'no Authorization header', undefined);
-  t.equal(none.headers.get('www-authenticate'), 'Bearer realm="breakglass"', 'no credentials: a bare challenge without an error code (RFC 6750 §3.1)');
+  t.equal(
+    none.headers.get('www-authenticate'),
+    'Bearer realm="breakglass"',
+    'no credentials: a bare challenge without an error code (RFC 6750 §3.1)',
+  );
   await refused(t, 'Basic scheme', undefined, { authorization: 'Basic dXNlcjpwYXNz' });
   await refused(t, 'Bearer with nothing after it', undefined, { authorization: 'Bearer' });
   await refused(t, 'Bearer with a blank token', undefined, { authorization: 'Bearer   ' });
-  await refused(t, 'Bearer with two tokens', undefined, { authorization: `Bearer ${sign(trustedEs)} ${sign(trustedEs)}` });
+  await refused(t, 'Bearer with two tokens', undefined, {
+    authorization: `Bearer ${sign(trustedEs)} ${sign(trustedEs)}`,
+  });
   await refused(t, 'token in another scheme', undefined, { authorization: `Token ${sign(trustedEs)}` });
   const invalid = await refused(t, 'garbage token', 'garbage');
-  t.match(invalid.headers.get('www-authenticate'), /error="invalid_token"/, 'a presented bad token gets error="invalid_token"');
+  t.match(
+    invalid.headers.get('www-authenticate'),
+    /error="invalid_token"/,
+    'a presented bad token gets error="invalid_token"',
+  );
 });
 
 void t.test('alg none: unsigned tokens with good claims', async (t) => {
   for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
     await refused(t, `alg ${alg}, no kid`, jwt({ alg, typ: 'JWT' }, goodClaims(), null));
-    await refused(t, `alg ${alg} with the trusted kid`, jwt({ alg, kid: trustedEs.kid, typ: 'JWT' }, goodClaims(), null));
+    await refused(
+      t,
+      `alg ${alg} with the trusted kid`,
+      jwt({ alg, kid: trustedEs.kid, typ: 'JWT' }, goodClaims(), null),
+    );
   }
-  await refused(t, 'alg none with a signature appended', `${jwt({ alg: 'none', kid: trustedEs.kid }, goodClaims(), null)}${b64url('sig')}`);
+  await refused(
+    t,
+    'alg none with a signature appended',
+    `${jwt({ alg: 'none', kid: trustedEs.kid }, goodClaims(), null)}${b64url('sig')}`,
+  );
   await refused(t, 'no alg at all', jwt({ kid: trustedEs.kid, typ: 'JWT' }, goodClaims(), null));
   // The signature of a real token stripped off.
   const real = sign(trustedEs).split('.');
   await refused(t, 'a real token with its signature stripped', `${real[0]}.${real[1]}.`);
-  await refused(t, 'a real header with alg none swapped in', `${encodePart({ alg: 'none', kid: trustedEs.kid })}.${real[1]}.${real[2]}`);
+  await refused(
+    t,
+    'a real header with alg none swapped in',
+    `${encodePart({ alg: 'none', kid: trustedEs.kid })}.${real[1]}.${real[2]}`,
+  );
 });
 
 void t.test('HMAC key confusion: HS256 signed with the public key, and with a random secret', async (t) => {
   const rsJwk = trustedRs.publicJwk;
   const esJwk = trustedEs.publicJwk;
-  const devJwk = ((await (await fetch(api.jwksUrl)).json()) as { keys: Array<{ kid: string; x: string; y: string }> }).keys[0]!;
+  const devJwk = ((await (await fetch(api.jwksUrl)).json()) as { keys: Array<{ kid: string; x: string; y: string }> })
+    .keys[0]!;
   const materials: Array<[string, string, Buffer | string]> = [
-    ['RSA public key as SPKI PEM', trustedRs.kid, trustedRs.publicKey.export({ type: 'spki', format: 'pem' }) as string],
-    ['RSA public key as PKCS#1 PEM', trustedRs.kid, trustedRs.publicKey.export({ type: 'pkcs1', format: 'pem' }) as string],
+    [
+      'RSA public key as SPKI PEM',
+      trustedRs.kid,
+      trustedRs.publicKey.export({ type: 'spki', format: 'pem' }) as string,
+    ],
+    [
+      'RSA public key as PKCS#1 PEM',
+      trustedRs.kid,
+      trustedRs.publicKey.export({ type: 'pkcs1', format: 'pem' }) as string,
+    ],
     ['RSA public key as SPKI DER', trustedRs.kid, trustedRs.publicKey.export({ type: 'spki', format: 'der' })],
     ['RSA JWK as JSON', trustedRs.kid, JSON.stringify(rsJwk)],
     ['RSA JWK modulus bytes (n)', trustedRs.kid, Buffer.from(rsJwk.n!, 'base64url')],
     ['RSA JWK modulus as its base64url text', trustedRs.kid, rsJwk.n!],
     ['EC public key as SPKI PEM', trustedEs.kid, trustedEs.publicKey.export({ type: 'spki', format: 'pem' }) as string],
     ['EC JWK as JSON', trustedEs.kid, JSON.stringify(esJwk)],
-    ['EC JWK point bytes (x||y)', trustedEs.kid, Buffer.concat([Buffer.from(esJwk.x!, 'base64url'), Buffer.from(esJwk.y!, 'base64url')])],
-    ['EC JWK uncompressed point (04||x||y)', trustedEs.kid, Buffer.concat([Buffer.from([4]), Buffer.from(esJwk.x!, 'base64url'), Buffer.from(esJwk.y!, 'base64url')])],
-    ['dev issuer JWK point bytes', devJwk.kid, Buffer.concat([Buffer.from(devJwk.x, 'base64url'), Buffer.from(devJwk.y, 'base64url')])],
+    [
+      'EC JWK point bytes (x||y)',
+      trustedEs.kid,
+      Buffer.concat([Buffer.from(esJwk.x!, 'base64url'), Buffer.from(esJwk.y!, 'base64url')]),
+    ],
+    [
+      'EC JWK uncompressed point (04||x||y)',
+      trustedEs.kid,
+      Buffer.concat([Buffer.from([4]), Buffer.from(esJwk.x!, 'base64url'), Buffer.from(esJwk.y!, 'base64url')]),
+    ],
+    [
+      'dev issuer JWK point bytes',
+      devJwk.kid,
+      Buffer.concat([Buffer.from(devJwk.x, 'base64url'), Buffer.from(devJwk.y, 'base64url')]),
+    ],
     ['dev issuer JWK as JSON', devJwk.kid, JSON.stringify(devJwk)],
   ];
   for (const [what, kid, secret] of materials) {
@@ -123,13 +182,25 @@ void t.test('HMAC key confusion: HS256 signed with the public key, and with a ra
   const pem = trustedRs.publicKey.export({ type: 'spki', format: 'pem' }) as string;
   await refused(t, 'HS384 with the RSA PEM', jwt({ alg: 'HS384', kid: trustedRs.kid }, goodClaims(), pem));
   await refused(t, 'HS512 with the RSA PEM', jwt({ alg: 'HS512', kid: trustedRs.kid }, goodClaims(), pem));
-  await refused(t, 'HS256 with a random secret', jwt({ alg: 'HS256', kid: trustedEs.kid }, goodClaims(), randomSecret()));
+  await refused(
+    t,
+    'HS256 with a random secret',
+    jwt({ alg: 'HS256', kid: trustedEs.kid }, goodClaims(), randomSecret()),
+  );
   await refused(t, 'HS256 with a random secret and no kid', jwt({ alg: 'HS256' }, goodClaims(), randomSecret()));
 });
 
 void t.test("an attacker's own key under the right kid", async (t) => {
-  await refused(t, 'RS256 signed by an attacker RSA key with the trusted RSA kid', sign({ ...evilRs, kid: trustedRs.kid } as TestKey));
-  await refused(t, 'ES256 signed by an attacker EC key with the trusted EC kid', sign({ ...evilEs, kid: trustedEs.kid } as TestKey));
+  await refused(
+    t,
+    'RS256 signed by an attacker RSA key with the trusted RSA kid',
+    sign({ ...evilRs, kid: trustedRs.kid } as TestKey),
+  );
+  await refused(
+    t,
+    'ES256 signed by an attacker EC key with the trusted EC kid',
+    sign({ ...evilEs, kid: trustedEs.kid } as TestKey),
+  );
   await refused(t, "RS256 signed by an attacker key under the attacker's kid", sign(evilRs));
 });
 
@@ -137,24 +208,70 @@ void t.test('keys offered by the token (jku, x5u, jwk, iss) are never used nor f
   const before = attacker.requests.length;
   const attackerOrigin = new URL(attacker.url).origin;
   await refused(t, 'jku to an attacker JWKS, attacker kid', sign(evilRs, goodClaims(), { jku: attacker.url }));
-  await refused(t, 'jku to an attacker JWKS, trusted kid', sign({ ...evilRs, kid: trustedRs.kid } as TestKey, goodClaims(), { jku: attacker.url }));
-  await refused(t, 'jku to an attacker JWKS, EC', sign({ ...evilEs, kid: trustedEs.kid } as TestKey, goodClaims(), { jku: attacker.url }));
-  await refused(t, 'x5u to an attacker certificate URL', sign(evilRs, goodClaims(), { x5u: `${attackerOrigin}/cert.pem` }));
-  await refused(t, 'x5u with the trusted kid', sign({ ...evilRs, kid: trustedRs.kid } as TestKey, goodClaims(), { x5u: `${attackerOrigin}/cert.pem` }));
-  await refused(t, 'embedded jwk of the attacker key, attacker kid', sign(evilRs, goodClaims(), { jwk: evilRs.publicJwk }));
-  await refused(t, 'embedded jwk of the attacker key, trusted kid', sign({ ...evilRs, kid: trustedRs.kid } as TestKey, goodClaims(), { jwk: { ...evilRs.publicJwk, kid: trustedRs.kid } }));
-  await refused(t, 'embedded jwk without kid', jwt({ alg: 'ES256', jwk: evilEs.publicJwk }, goodClaims(), evilEs.privateKey));
+  await refused(
+    t,
+    'jku to an attacker JWKS, trusted kid',
+    sign({ ...evilRs, kid: trustedRs.kid } as TestKey, goodClaims(), { jku: attacker.url }),
+  );
+  await refused(
+    t,
+    'jku to an attacker JWKS, EC',
+    sign({ ...evilEs, kid: trustedEs.kid } as TestKey, goodClaims(), { jku: attacker.url }),
+  );
+  await refused(
+    t,
+    'x5u to an attacker certificate URL',
+    sign(evilRs, goodClaims(), { x5u: `${attackerOrigin}/cert.pem` }),
+  );
+  await refused(
+    t,
+    'x5u with the trusted kid',
+    sign({ ...evilRs, kid: trustedRs.kid } as TestKey, goodClaims(), { x5u: `${attackerOrigin}/cert.pem` }),
+  );
+  await refused(
+    t,
+    'embedded jwk of the attacker key, attacker kid',
+    sign(evilRs, goodClaims(), { jwk: evilRs.publicJwk }),
+  );
+  await refused(
+    t,
+    'embedded jwk of the attacker key, trusted kid',
+    sign({ ...evilRs, kid: trustedRs.kid } as TestKey, goodClaims(), {
+      jwk: { ...evilRs.publicJwk, kid: trustedRs.kid },
+    }),
+  );
+  await refused(
+    t,
+    'embedded jwk without kid',
+    jwt({ alg: 'ES256', jwk: evilEs.publicJwk }, goodClaims(), evilEs.privateKey),
+  );
   // A JWKS helper fed the token's unverified issuer would fetch attacker keys from there.
   await refused(t, 'issuer set to the attacker origin', sign(evilRs, goodClaims({ iss: `${attackerOrigin}/` })));
-  await refused(t, 'issuer set to the attacker JWKS URL', sign(evilRs, goodClaims({ iss: attacker.url }), { jku: attacker.url }));
+  await refused(
+    t,
+    'issuer set to the attacker JWKS URL',
+    sign(evilRs, goodClaims({ iss: attacker.url }), { jku: attacker.url }),
+  );
   t.equal(attacker.requests.length - before, 0, 'the attacker JWKS server was never contacted');
   t.same(attacker.requests, [], 'no request of any kind reached the attacker');
 });
 
 void t.test('time claims: expired and not yet valid beyond the 5 s skew; within it accepted', async (t) => {
-  await refused(t, 'expired 60 s ago', sign(trustedEs, goodClaims({ iat: now() - 3600, nbf: now() - 3600, exp: now() - 60 })));
-  await refused(t, 'expired 10 s ago', sign(trustedEs, goodClaims({ iat: now() - 3600, nbf: now() - 3600, exp: now() - 10 })));
-  await refused(t, 'expired a day ago (RS256)', sign(trustedRs, goodClaims({ iat: now() - 90_000, nbf: now() - 90_000, exp: now() - 86_400 })));
+  await refused(
+    t,
+    'expired 60 s ago',
+    sign(trustedEs, goodClaims({ iat: now() - 3600, nbf: now() - 3600, exp: now() - 60 })),
+  );
+  await refused(
+    t,
+    'expired 10 s ago',
+    sign(trustedEs, goodClaims({ iat: now() - 3600, nbf: now() - 3600, exp: now() - 10 })),
+  );
+  await refused(
+    t,
+    'expired a day ago (RS256)',
+    sign(trustedRs, goodClaims({ iat: now() - 90_000, nbf: now() - 90_000, exp: now() - 86_400 })),
+  );
   await refused(t, 'not valid before 60 s from now', sign(trustedEs, goodClaims({ nbf: now() + 60 })));
   await refused(t, 'not valid before 10 s from now', sign(trustedEs, goodClaims({ nbf: now() + 10 })));
   await refused(t, 'no exp claim', sign(trustedEs, goodClaims({ exp: undefined })));
@@ -165,20 +282,36 @@ void t.test('time claims: expired and not yet valid beyond the 5 s skew; within 
 });
 
 void t.test('issuer and audience compared exactly', async (t) => {
-  await refused(t, 'wrong issuer', sign(trustedEs, goodClaims({ iss: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0' })));
+  await refused(
+    t,
+    'wrong issuer',
+    sign(trustedEs, goodClaims({ iss: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0' })),
+  );
   await refused(t, 'issuer with a trailing slash', sign(trustedEs, goodClaims({ iss: `${DEV_ISSUER}/` })));
-  await refused(t, 'issuer without its last path segment', sign(trustedEs, goodClaims({ iss: DEV_ISSUER.replace(/\/issuer$/, '') })));
+  await refused(
+    t,
+    'issuer without its last path segment',
+    sign(trustedEs, goodClaims({ iss: DEV_ISSUER.replace(/\/issuer$/, '') })),
+  );
   await refused(t, 'issuer in upper case', sign(trustedEs, goodClaims({ iss: DEV_ISSUER.toUpperCase() })));
   await refused(t, 'issuer with a prefix', sign(trustedEs, goodClaims({ iss: `x${DEV_ISSUER}` })));
   await refused(t, 'issuer missing', sign(trustedEs, goodClaims({ iss: undefined })));
   await refused(t, 'issuer as an array containing ours', sign(trustedEs, goodClaims({ iss: [DEV_ISSUER] })));
   await refused(t, 'wrong audience', sign(trustedEs, goodClaims({ aud: 'api://someone-else' })));
   await refused(t, 'audience with a trailing slash', sign(trustedEs, goodClaims({ aud: `${DEV_AUDIENCE}/` })));
-  await refused(t, 'audience array not containing ours', sign(trustedEs, goodClaims({ aud: ['api://someone-else', 'https://graph.microsoft.com'] })));
+  await refused(
+    t,
+    'audience array not containing ours',
+    sign(trustedEs, goodClaims({ aud: ['api://someone-else', 'https://graph.microsoft.com'] })),
+  );
   await refused(t, 'audience empty array', sign(trustedEs, goodClaims({ aud: [] })));
   await refused(t, 'audience missing', sign(trustedEs, goodClaims({ aud: undefined })));
   // RFC 7519 §4.1.3: an audience array is acceptable when it contains ours.
-  await accepted(t, 'audience array containing ours', sign(trustedEs, goodClaims({ aud: ['api://someone-else', DEV_AUDIENCE] })));
+  await accepted(
+    t,
+    'audience array containing ours',
+    sign(trustedEs, goodClaims({ aud: ['api://someone-else', DEV_AUDIENCE] })),
+  );
 });
 
 void t.test('key ids: unknown, missing, odd', async (t) => {
@@ -192,19 +325,51 @@ void t.test('key ids: unknown, missing, odd', async (t) => {
 
 void t.test('the real keys under other algorithms (key type mismatch)', async (t) => {
   const header = (alg: string, kid: string) => ({ alg, kid, typ: 'JWT' });
-  await refused(t, 'ES384 signed by the real P-256 key', jwt(header('ES384', trustedEs.kid), goodClaims(), trustedEs.privateKey));
-  await refused(t, 'ES512 signed by the real P-256 key', jwt(header('ES512', trustedEs.kid), goodClaims(), trustedEs.privateKey));
-  await refused(t, 'PS256 signed by the real RSA key', jwt(header('PS256', trustedRs.kid), goodClaims(), trustedRs.privateKey));
-  await refused(t, 'RS384 signed by the real RSA key', jwt(header('RS384', trustedRs.kid), goodClaims(), trustedRs.privateKey));
-  await refused(t, 'RS512 signed by the real RSA key', jwt(header('RS512', trustedRs.kid), goodClaims(), trustedRs.privateKey));
+  await refused(
+    t,
+    'ES384 signed by the real P-256 key',
+    jwt(header('ES384', trustedEs.kid), goodClaims(), trustedEs.privateKey),
+  );
+  await refused(
+    t,
+    'ES512 signed by the real P-256 key',
+    jwt(header('ES512', trustedEs.kid), goodClaims(), trustedEs.privateKey),
+  );
+  await refused(
+    t,
+    'PS256 signed by the real RSA key',
+    jwt(header('PS256', trustedRs.kid), goodClaims(), trustedRs.privateKey),
+  );
+  await refused(
+    t,
+    'RS384 signed by the real RSA key',
+    jwt(header('RS384', trustedRs.kid), goodClaims(), trustedRs.privateKey),
+  );
+  await refused(
+    t,
+    'RS512 signed by the real RSA key',
+    jwt(header('RS512', trustedRs.kid), goodClaims(), trustedRs.privateKey),
+  );
   // Pinned algorithm, wrong key type for it.
   const rsInput = `${encodePart(header('ES256', trustedRs.kid))}.${encodePart(goodClaims())}`;
-  await refused(t, 'alg ES256 with the RSA kid (RSA signature)', `${rsInput}.${b64url(signRaw('RS256', trustedRs.privateKey, rsInput))}`);
+  await refused(
+    t,
+    'alg ES256 with the RSA kid (RSA signature)',
+    `${rsInput}.${b64url(signRaw('RS256', trustedRs.privateKey, rsInput))}`,
+  );
   const esInput = `${encodePart(header('RS256', trustedEs.kid))}.${encodePart(goodClaims())}`;
-  await refused(t, 'alg RS256 with the EC kid (EC signature)', `${esInput}.${b64url(signRaw('ES256', trustedEs.privateKey, esInput))}`);
+  await refused(
+    t,
+    'alg RS256 with the EC kid (EC signature)',
+    `${esInput}.${b64url(signRaw('ES256', trustedEs.privateKey, esInput))}`,
+  );
   // A DER (not JOSE) encoded ECDSA signature.
   const derInput = `${encodePart(header('ES256', trustedEs.kid))}.${encodePart(goodClaims())}`;
-  await refused(t, 'ES256 with a DER-encoded signature', `${derInput}.${b64url(createSign('sha256').update(derInput).sign(trustedEs.privateKey))}`);
+  await refused(
+    t,
+    'ES256 with a DER-encoded signature',
+    `${derInput}.${b64url(createSign('sha256').update(derInput).sign(trustedEs.privateKey))}`,
+  );
 });
 
 void t.test('garbage', async (t) => {
@@ -218,10 +383,19 @@ void t.test('garbage', async (t) => {
     ['header not JSON', `${b64url('not json')}.${good[1]}.${good[2]}`],
     ['header a JSON array', `${b64url('["ES256"]')}.${good[1]}.${good[2]}`],
     ['header JSON null', `${b64url('null')}.${good[1]}.${good[2]}`],
-    ['payload not JSON, signed by the real key', jwt({ alg: 'ES256', kid: trustedEs.kid }, 'hello', trustedEs.privateKey)],
-    ['payload a JSON array, signed by the real key', jwt({ alg: 'ES256', kid: trustedEs.kid }, '[1,2]', trustedEs.privateKey)],
+    [
+      'payload not JSON, signed by the real key',
+      jwt({ alg: 'ES256', kid: trustedEs.kid }, 'hello', trustedEs.privateKey),
+    ],
+    [
+      'payload a JSON array, signed by the real key',
+      jwt({ alg: 'ES256', kid: trustedEs.kid }, '[1,2]', trustedEs.privateKey),
+    ],
     ['signature of another token', `${good[0]}.${encodePart(goodClaims({ oid: 'someone-else' }))}.${good[2]}`],
-    ['flipped signature bit', `${good[0]}.${good[1]}.${b64url(Buffer.from(Buffer.from(good[2]!, 'base64url').map((byte, i) => (i === 5 ? byte ^ 1 : byte))))}`],
+    [
+      'flipped signature bit',
+      `${good[0]}.${good[1]}.${b64url(Buffer.from(Buffer.from(good[2]!, 'base64url').map((byte, i) => (i === 5 ? byte ^ 1 : byte))))}`,
+    ],
     ['non-base64url characters', `${good[0]}!.${good[1]}.${good[2]}`],
     ['long random text', b64url(randomSecret()).repeat(120)],
     ['a JSON object', '{"alg":"none"}'],
@@ -230,7 +404,11 @@ void t.test('garbage', async (t) => {
 });
 
 void t.test('header values that would break the challenge header are not echoed', async (t) => {
-  await refused(t, 'alg with CRLF and a header', jwt({ alg: 'ES256\r\nX-Injected: yes', kid: trustedEs.kid }, goodClaims(), null));
+  await refused(
+    t,
+    'alg with CRLF and a header',
+    jwt({ alg: 'ES256\r\nX-Injected: yes', kid: trustedEs.kid }, goodClaims(), null),
+  );
   await refused(t, 'alg with non-Latin characters', jwt({ alg: 'ES256€✓', kid: trustedEs.kid }, goodClaims(), null));
   await refused(t, 'alg with quotes', jwt({ alg: 'x", error="none', kid: trustedEs.kid }, goodClaims(), null));
   await refused(t, 'alg as an object', jwt({ alg: { toString: 'ES256' }, kid: trustedEs.kid }, goodClaims(), null));
@@ -240,7 +418,14 @@ void t.test('header values that would break the challenge header are not echoed'
 void t.test('identity: oid, else sub; never email, upn or preferred_username', async (t) => {
   const noId = { oid: undefined, sub: undefined };
   await refused(t, 'no oid and no sub', sign(trustedEs, goodClaims(noId)));
-  await refused(t, 'no oid and no sub, but email, upn and preferred_username', sign(trustedEs, goodClaims({ ...noId, email: 'alice@contoso.com', upn: 'alice@contoso.com', preferred_username: 'alice' })));
+  await refused(
+    t,
+    'no oid and no sub, but email, upn and preferred_username',
+    sign(
+      trustedEs,
+      goodClaims({ ...noId, email: 'alice@contoso.com', upn: 'alice@contoso.com', preferred_username: 'alice' }),
+    ),
+  );
   await refused(t, 'empty oid and no sub', sign(trustedEs, goodClaims({ oid: '', sub: undefined })));
   await refused(t, 'numeric oid and no sub', sign(trustedEs, goodClaims({ oid: 42, sub: undefined })));
   await refused(t, 'sub of 129 characters', sign(trustedEs, goodClaims({ oid: undefined, sub: 'x'.repeat(129) })));
@@ -248,15 +433,23 @@ void t.test('identity: oid, else sub; never email, upn or preferred_username', a
 
 void t.test('valid tokens without the needed role or membership: 403 or 404 as the contract says', async (t) => {
   const { account } = await api.h.createAccount();
-  const created = await api.call('POST', '/v1/requests', { as: PEOPLE.requester, body: { accountId: account.id, scenario: 'drill', justification: 'token attack suite' } });
+  const created = await api.call('POST', '/v1/requests', {
+    as: PEOPLE.requester,
+    body: { accountId: account.id, scenario: 'drill', justification: 'token attack suite' },
+  });
   t.equal(created.status, 201, 'the requester creates a request');
   const id = created.body.id as string;
 
-  const stranger = (claims: Record<string, unknown> = {}) => sign(trustedEs, goodClaims({ oid: 'stranger-x', sub: 'stranger-x', ...claims }));
+  const stranger = (claims: Record<string, unknown> = {}) =>
+    sign(trustedEs, goodClaims({ oid: 'stranger-x', sub: 'stranger-x', ...claims }));
   const audit = await api.call('GET', '/v1/audit', { token: stranger() });
   t.equal(audit.status, 403, 'GET /v1/audit without a role: 403');
   t.match(audit.headers.get('content-type'), /^application\/problem\+json/);
-  t.equal((await api.call('GET', '/v1/audit/verify', { token: stranger() })).status, 403, 'GET /v1/audit/verify without a role: 403');
+  t.equal(
+    (await api.call('GET', '/v1/audit/verify', { token: stranger() })).status,
+    403,
+    'GET /v1/audit/verify without a role: 403',
+  );
   const read = await api.call('GET', `/v1/requests/${id}`, { token: stranger() });
   t.equal(read.status, 404, "someone else's request: 404, not 403");
   t.match(read.headers.get('content-type'), /^application\/problem\+json/);
@@ -264,8 +457,17 @@ void t.test('valid tokens without the needed role or membership: 403 or 404 as t
   const list = await api.call('GET', ROUTE, { token: stranger() });
   t.equal(list.status, 200);
   t.same(list.body.items, [], "a stranger's list is empty");
-  t.equal((await api.call('GET', `/v1/accounts/${account.id}`, { token: stranger() })).status, 404, "someone else's account: 404");
-  t.equal((await api.call('POST', `/v1/requests/${id}/approvals`, { token: stranger(), body: { decision: 'approve' } })).status, 404, 'approve as a stranger: 404');
+  t.equal(
+    (await api.call('GET', `/v1/accounts/${account.id}`, { token: stranger() })).status,
+    404,
+    "someone else's account: 404",
+  );
+  t.equal(
+    (await api.call('POST', `/v1/requests/${id}/approvals`, { token: stranger(), body: { decision: 'approve' } }))
+      .status,
+    404,
+    'approve as a stranger: 404',
+  );
 
   // Near-miss roles do not count; nor do roles carried in other claims.
   const nearMisses: Array<[string, Record<string, unknown>]> = [
@@ -280,12 +482,33 @@ void t.test('valid tokens without the needed role or membership: 403 or 404 as t
     t.equal((await api.call('GET', '/v1/audit', { token: stranger(claims) })).status, 403, `${what}: 403 on /v1/audit`);
   }
   // Identity from email, upn or preferred_username never counts: the requester's name there changes nothing.
-  const impostor = stranger({ email: PEOPLE.requester, upn: PEOPLE.requester, preferred_username: PEOPLE.requester, name: PEOPLE.requester });
-  t.equal((await api.call('GET', `/v1/requests/${id}`, { token: impostor })).status, 404, 'email/upn/preferred_username of the requester: still a stranger');
-  t.equal((await api.call('GET', `/v1/requests/${id}`, { token: sign(trustedEs, goodClaims({ oid: 'stranger-x', sub: PEOPLE.requester })) })).status, 404, 'oid wins over sub');
-  const asRequester = await api.call('GET', `/v1/requests/${id}`, { token: sign(trustedRs, goodClaims({ oid: PEOPLE.requester, sub: 'whatever' })) });
+  const impostor = stranger({
+    email: PEOPLE.requester,
+    upn: PEOPLE.requester,
+    preferred_username: PEOPLE.requester,
+    name: PEOPLE.requester,
+  });
+  t.equal(
+    (await api.call('GET', `/v1/requests/${id}`, { token: impostor })).status,
+    404,
+    'email/upn/preferred_username of the requester: still a stranger',
+  );
+  t.equal(
+    (
+      await api.call('GET', `/v1/requests/${id}`, {
+        token: sign(trustedEs, goodClaims({ oid: 'stranger-x', sub: PEOPLE.requester })),
+      })
+    ).status,
+    404,
+    'oid wins over sub',
+  );
+  const asRequester = await api.call('GET', `/v1/requests/${id}`, {
+    token: sign(trustedRs, goodClaims({ oid: PEOPLE.requester, sub: 'whatever' })),
+  });
   t.equal(asRequester.status, 200, 'the requester by oid (RS256 token) reads the request');
-  const admin = await api.call('GET', '/v1/audit', { token: sign(trustedEs, goodClaims({ oid: 'admin-x', roles: ['BreakGlass.Admin'] })) });
+  const admin = await api.call('GET', '/v1/audit', {
+    token: sign(trustedEs, goodClaims({ oid: 'admin-x', roles: ['BreakGlass.Admin'] })),
+  });
   t.equal(admin.status, 200, 'the exact role works');
 });
 
@@ -312,7 +535,11 @@ void t.test('key rotation through a JWKS this test controls', async (t) => {
   t.equal(fetches(), 1, 'no refetch for a known kid');
 
   rotating.setKeys([keyB.publicJwk]);
-  t.equal((await get(sign(keyB))).status, 200, 'after rotation to B only, a key B token (RS256) works without a restart');
+  t.equal(
+    (await get(sign(keyB))).status,
+    200,
+    'after rotation to B only, a key B token (RS256) works without a restart',
+  );
   t.equal(fetches(), 2, 'the unknown kid made exactly one refetch');
 
   // The whole set is replaced on each fetch, so a key the issuer removed is refused as soon as
@@ -325,13 +552,20 @@ void t.test('key rotation through a JWKS this test controls', async (t) => {
   t.equal(fetches(), 2, 'and it did not trigger another fetch (refetch cooldown)');
 
   // Unknown kids cannot turn the API into a JWKS request amplifier.
-  const flood = () => Promise.all(Array.from({ length: 25 }, (_, i) => get(sign({ ...keyB, kid: `junk-${i}-${Math.random()}` }))));
+  const flood = () =>
+    Promise.all(Array.from({ length: 25 }, (_, i) => get(sign({ ...keyB, kid: `junk-${i}-${Math.random()}` }))));
   const first = await flood();
-  t.ok(first.every((res) => res.status === 401), '25 unknown kids at once: all 401');
+  t.ok(
+    first.every((res) => res.status === 401),
+    '25 unknown kids at once: all 401',
+  );
   t.equal(fetches(), 2, 'inside the cooldown: no fetch at all');
   await new Promise((resolve) => setTimeout(resolve, 5_500));
   const second = await flood();
-  t.ok(second.every((res) => res.status === 401), 'after the cooldown: all 401 again');
+  t.ok(
+    second.every((res) => res.status === 401),
+    'after the cooldown: all 401 again',
+  );
   t.equal(fetches(), 3, 'after the cooldown: one coalesced fetch for 25 unknown kids');
 
   // The identity provider's JWKS endpoint fails: the last good set keeps working.
