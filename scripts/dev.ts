@@ -180,12 +180,34 @@ async function stopAll(code: number): Promise<never> {
   process.exit(code);
 }
 
+const SIGNAL_GRACE_MS = 750;
+let failing = false;
+
+/**
+ * A Ctrl-C reaches the whole foreground group at once, so a service can die of it, and fail the
+ * start, before this process has handled its own SIGINT. A failure is reported (and the exit is 1)
+ * only if no signal follows within a moment: otherwise the stop is the Ctrl-C's, with exit 0.
+ */
+async function failAndStop(message: string): Promise<void> {
+  if (stopping || failing) return; // a service going away under a stop in progress, or a second failure
+  failing = true;
+  await new Promise((resolve) => setTimeout(resolve, SIGNAL_GRACE_MS));
+  if (stopping) return;
+  fail(message);
+  await stopAll(1);
+}
+
 let firstSignalAt = 0;
 
 function onSignal(signal: NodeJS.Signals): void {
   if (!stopping) {
     firstSignalAt = Date.now();
     void stopAll(0);
+    return;
+  }
+  if (!firstSignalAt) {
+    // The first Ctrl-C, arriving while a stop is already under way (a service it reached went first).
+    firstSignalAt = Date.now();
     return;
   }
   // One Ctrl-C can arrive more than once: from the terminal to the whole foreground group, and
@@ -345,12 +367,10 @@ async function main(): Promise<void> {
       env,
       onLine: serviceOutput(name),
     });
-    child.once('exit', (code, signal) => {
-      if (!stopping) {
-        fail(`${name} exited (${signal ?? `code ${code}`}); stopping the stack`);
-        void stopAll(1);
-      }
-    });
+    child.once(
+      'exit',
+      (code, signal) => void failAndStop(`${name} exited (${signal ?? `code ${code}`}); stopping the stack`),
+    );
     children.push(child);
   }
   writeRunRecord();
@@ -400,16 +420,8 @@ async function main(): Promise<void> {
 }
 
 // Whatever goes wrong, the stop still runs: a crash here would leave every service running.
-const crashed = (error: unknown) => {
-  if (stopping) return; // a service going away under a stop in progress
-  fail(`${(error as Error)?.stack ?? String(error)}`);
-  void stopAll(1);
-};
+const crashed = (error: unknown) => void failAndStop(`${(error as Error)?.stack ?? String(error)}`);
 process.on('uncaughtException', crashed);
 process.on('unhandledRejection', crashed);
 
-main().catch((error: unknown) => {
-  if (stopping) return;
-  fail((error as Error).message ?? String(error));
-  void stopAll(1);
-});
+main().catch((error: unknown) => failAndStop((error as Error).message ?? String(error)));
