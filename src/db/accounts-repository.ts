@@ -1,26 +1,11 @@
+import type { z } from 'zod';
 import type { PolicySnapshot } from '../domain/request';
+import type { accountSchema, watchSettingsSchema } from '../schemas/account';
 import type { Queryable } from './pool';
 
-export interface Account {
-  id: string;
-  displayName: string;
-  upn: string;
-  secretName: string;
-  requesters: string[];
-  approvers: string[];
-  reviewers: string[];
-  policy: PolicySnapshot;
-  /** The user in Entra the watch reads (issue 13); null until an admin sets it. */
-  entraObjectId?: string | null;
-  watch?: WatchSettings;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface WatchSettings {
-  conditionalAccess: 'excluded' | 'restricted';
-  drillInterval: string;
-}
+/** The account as stored; its shape is defined once, by the schema the API answers with. */
+export type Account = z.output<typeof accountSchema>;
+export type WatchSettings = z.output<typeof watchSettingsSchema>;
 
 export const DEFAULT_WATCH: WatchSettings = { conditionalAccess: 'excluded', drillInterval: 'P90D' };
 

@@ -1,11 +1,11 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { RequestView } from './request';
+import type { Approval, RequestView, ReviewFields } from './request';
 
 /** The workflow's messages, shared by workflow and client so names and payloads cannot drift. */
 
 export interface DecideArgs {
   actor: string;
-  decision: 'approve' | 'deny';
+  decision: Approval['decision'];
   comment: string | null;
 }
 
@@ -31,14 +31,7 @@ export interface CloseArgs {
   summary: string;
 }
 
-export interface ReviewArgs {
-  actor: string;
-  actionsAppropriate: boolean;
-  signInLogsReviewed: boolean;
-  credentialRotated: boolean;
-  findings: string;
-  followUpTicket: string;
-}
+export type ReviewArgs = ReviewFields & { actor: string };
 
 /** Answers once the creation is in the audit trail and read model (or refused: the account is busy). */
 export const creationUpdate = defineUpdate<RequestView, []>('awaitCreation');

@@ -1,76 +1,31 @@
 import type { DeliverAlertInput } from '../../activities/types';
-import type { RequestStatus, Scenario } from './lifecycle';
+import type { z } from 'zod';
+import type { Scenario } from './lifecycle';
+import type { Account } from '../db/accounts-repository';
+import type {
+  approvalSchema,
+  recordedReviewSchema,
+  requestViewSchema,
+  reviewBody,
+  timelineEntrySchema,
+} from '../schemas/request';
+import type { policySchema } from '../schemas/account';
 
-/** Types of the request as the workflow holds it and the read model stores it. No credential, ever. */
-
-export interface PolicySnapshot {
-  requiredApprovals: number;
-  approvalTimeout: string;
-  releaseWindow: string;
-  reviewDue: string;
-  reviewReminder: string;
-  /** Optional step-up: the reveal needs a passkey sign-in at most this long ago (ISO duration). */
-  revealRequiresPasskey?: string;
-}
-
-export interface Approval {
-  approver: string;
-  decision: 'approve' | 'deny';
-  comment: string | null;
-  at: string;
-}
-
-export interface Review {
-  reviewer: string;
-  actionsAppropriate: boolean;
-  signInLogsReviewed: boolean;
-  credentialRotated: boolean;
-  findings: string;
-  followUpTicket: string;
-  at: string;
-}
-
-export interface TimelineEntry {
-  at: string;
-  action: string;
-  actor: string;
-  detail?: string;
-}
-
-export interface RequestView {
-  id: string;
-  accountId: string;
-  requester: string;
-  scenario: Scenario;
-  justification: string;
-  incidentRef: string | null;
-  status: RequestStatus;
-  createdAt: string;
-  policy: PolicySnapshot;
-  approvals: Approval[];
-  requiredApprovals: number;
-  approvalExpiresAt: string;
-  releasedAt: string | null;
-  releaseExpiresAt: string | null;
-  revealCount: number;
-  closedAt: string | null;
-  closedBy: string | null;
-  closeSummary: string | null;
-  reviewDueAt: string | null;
-  review: Review | null;
-  cancelledBy: string | null;
-  cancelReason: string | null;
-  timeline: TimelineEntry[];
-  /** Bumped on every change; the read model ignores a projection older than what it holds. */
-  version: number;
-}
+/**
+ * Types of the request as the workflow holds it and the read model stores it. No credential, ever.
+ * Each is the type of its zod schema in src/schemas (one definition per shape); imported as types
+ * only, so the workflow bundle gets no zod.
+ */
+export type PolicySnapshot = z.output<typeof policySchema>;
+export type Approval = z.output<typeof approvalSchema>;
+export type Review = z.output<typeof recordedReviewSchema>;
+/** What a reviewer sends: the review without who and when. */
+export type ReviewFields = z.output<typeof reviewBody>;
+export type TimelineEntry = z.output<typeof timelineEntrySchema>;
+export type RequestView = z.output<typeof requestViewSchema>;
 
 /** Who belongs to the account, as copied into the request when it was created. */
-export interface Membership {
-  requesters: string[];
-  approvers: string[];
-  reviewers: string[];
-}
+export type Membership = Pick<Account, 'requesters' | 'approvers' | 'reviewers'>;
 
 /** Bounds of a workflow run; tests shorten them, production uses the defaults. */
 export interface WorkflowLimits {

@@ -117,6 +117,7 @@ export const patchAccountBody = z
   // The refine above does not reach the OpenAPI document; this says the same there.
   .meta({ id: 'AccountPatch', minProperties: 1 });
 
+/** The account as stored and answered with; src/db/accounts-repository.ts takes its type from here. */
 export const accountSchema = z
   .object({
     id: z.string(),
@@ -126,16 +127,10 @@ export const accountSchema = z
     requesters: z.array(z.string()),
     approvers: z.array(z.string()),
     reviewers: z.array(z.string()),
-    policy: z.object({
-      requiredApprovals: z.number(),
-      approvalTimeout: z.string(),
-      releaseWindow: z.string(),
-      reviewDue: z.string(),
-      reviewReminder: z.string(),
-      revealRequiresPasskey: z.string().optional(),
-    }),
+    policy: policySchema,
+    /** The user in Entra the watch reads (issue 13); null until an admin sets it. */
     entraObjectId: z.string().nullable().optional(),
-    watch: z.object({ conditionalAccess: z.enum(['excluded', 'restricted']), drillInterval: z.string() }).optional(),
+    watch: watchSettingsSchema.optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

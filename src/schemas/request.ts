@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { REQUEST_STATUSES, SCENARIOS } from '../domain/lifecycle';
 import { text, requiredText } from './common';
-import { accountId } from './account';
+import { accountId, policySchema } from './account';
 
 export const scenarioSchema = z.enum(SCENARIOS, { message: `must be one of ${SCENARIOS.join(', ')}` });
 export const statusSchema = z.enum(REQUEST_STATUSES, { message: `must be one of ${REQUEST_STATUSES.join(', ')}` });
@@ -67,50 +67,60 @@ export const listQuery = z
   })
   .strict();
 
-const approval = z.object({
-  approver: z.string(),
-  decision: z.enum(['approve', 'deny']),
-  comment: z.string().nullable(),
-  at: z.string(),
-});
-const review = z.object({
-  reviewer: z.string(),
-  actionsAppropriate: z.boolean(),
-  signInLogsReviewed: z.boolean(),
-  credentialRotated: z.boolean(),
-  findings: z.string(),
-  followUpTicket: z.string(),
-  at: z.string(),
+/**
+ * The request's shapes are defined here once: the API's answers are checked against them, and
+ * src/domain/request.ts takes its types from them (type-only, so no zod reaches the workflow bundle).
+ */
+export const approvalSchema = z
+  .object({
+    approver: z.string(),
+    decision: decisionBody.shape.decision,
+    comment: z.string().nullable(),
+    at: z.string(),
+  })
+  .meta({ id: 'Approval' });
+
+/** A review as recorded: the reviewer's fields (as sent in POST .../review), who, and when. */
+export const recordedReviewSchema = reviewBody
+  .extend({ reviewer: z.string(), at: z.string() })
+  .meta({ id: 'RecordedReview' });
+
+export const timelineEntrySchema = z
+  .object({ at: z.string(), action: z.string(), actor: z.string(), detail: z.string().optional() })
+  .meta({ id: 'TimelineEntry' });
+
+/** The request as the workflow holds it and the read model stores it. No credential, ever. */
+export const requestViewSchema = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  requester: z.string(),
+  scenario: scenarioSchema,
+  justification: z.string(),
+  incidentRef: z.string().nullable(),
+  status: statusSchema,
+  createdAt: z.string(),
+  /** Copied from the account when the request was created. */
+  policy: policySchema,
+  approvals: z.array(approvalSchema),
+  requiredApprovals: z.number(),
+  approvalExpiresAt: z.string(),
+  releasedAt: z.string().nullable(),
+  releaseExpiresAt: z.string().nullable(),
+  revealCount: z.number(),
+  closedAt: z.string().nullable(),
+  closedBy: z.string().nullable(),
+  closeSummary: z.string().nullable(),
+  reviewDueAt: z.string().nullable(),
+  review: recordedReviewSchema.nullable(),
+  cancelledBy: z.string().nullable(),
+  cancelReason: z.string().nullable(),
+  timeline: z.array(timelineEntrySchema),
+  /** Bumped on every change; the read model ignores a projection older than what it holds. */
+  version: z.number(),
 });
 
-export const requestSchema = z
-  .object({
-    id: z.string(),
-    accountId: z.string(),
-    requester: z.string(),
-    scenario: scenarioSchema,
-    justification: z.string(),
-    incidentRef: z.string().nullable(),
-    status: statusSchema,
-    createdAt: z.string(),
-    approvals: z.array(approval),
-    requiredApprovals: z.number(),
-    approvalExpiresAt: z.string(),
-    releasedAt: z.string().nullable(),
-    releaseExpiresAt: z.string().nullable(),
-    revealCount: z.number(),
-    closedAt: z.string().nullable(),
-    closedBy: z.string().nullable(),
-    closeSummary: z.string().nullable(),
-    reviewDueAt: z.string().nullable(),
-    review: review.nullable(),
-    cancelledBy: z.string().nullable(),
-    cancelReason: z.string().nullable(),
-    timeline: z.array(
-      z.object({ at: z.string(), action: z.string(), actor: z.string(), detail: z.string().optional() }),
-    ),
-  })
-  .meta({ id: 'Request' });
+/** The request as the API answers with it: the view without its internal bookkeeping. */
+export const requestSchema = requestViewSchema.omit({ policy: true, version: true }).meta({ id: 'Request' });
 
 export const requestListSchema = z
   .object({ items: z.array(requestSchema), nextCursor: z.string().nullable() })
