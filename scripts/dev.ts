@@ -1,4 +1,3 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type ChildProcess } from 'node:child_process';
 import { startLocalStack, type LocalStack } from '../devstack/stack';
@@ -8,27 +7,19 @@ import {
   killAllServices,
   processInfo,
   portIsFree,
-  processStartTime,
-  runningServices,
   startService,
   stopAllServices,
-  stopProcessGroup,
   stopService,
   waitFor,
-  type ServiceRecord,
 } from '../devstack/processes';
 import { temporalUiUrl } from '../devstack/temporal';
+import { createRunFile } from './dev/run-file';
+import { serviceOutput } from './dev/service-output';
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import { describeUrl, seedDemo, workerPolls } from './dev/startup';
 import { parseConfig, ConfigError } from '../src/config';
 import { createPool } from '../src/db/pool';
 import { migrate } from '../src/db/migrate';
-import { DEMO, seedDemoAccount } from '../src/accounts/seed-demo';
-import { createAuditRepository } from '../src/audit/audit-repository';
-import { createAccountsRepository } from '../src/db/accounts-repository';
-import { createSecretClient, primeSecretClient } from '../src/keyvault/secret-client';
-import type { Config } from '../src/config';
-import type { Pool } from '../src/db/pool';
 import { startDemoGraph } from '../devstack/graph-standin/demo';
 
 /**
@@ -41,118 +32,16 @@ import { startDemoGraph } from '../devstack/graph-standin/demo';
  * process's own error message. BREAKGLASS_DEV_VERBOSE=1 shows every line of every service.
  */
 const DATA_DIR = resolve(process.env.BREAKGLASS_DATA_DIR ?? '.data');
-const RUN_FILE = join(DATA_DIR, 'dev-run.json');
 const VERBOSE = Boolean(process.env.BREAKGLASS_DEV_VERBOSE);
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const fail = (line: string) => process.stderr.write(`breakglass dev: ${line}\n`);
+const runFile = createRunFile(DATA_DIR, log);
 
 const children: ChildProcess[] = [];
 let stack: Promise<LocalStack> | undefined;
 let identity: { close(): Promise<void> } | undefined;
 let graphStandin: { url: string; close(): Promise<void> } | undefined;
-let ownsRunFile = false;
 let stopping = false;
-
-interface RunRecord {
-  pid: number;
-  startTime?: string;
-  services: ServiceRecord[];
-}
-
-// ---------- The run file: one dev mode per data dir, and a record of what it started ----------
-
-function readRunRecord(): RunRecord | undefined {
-  try {
-    return JSON.parse(readFileSync(RUN_FILE, 'utf8')) as RunRecord;
-  } catch {
-    return undefined;
-  }
-}
-
-function writeRunRecord(): void {
-  if (!ownsRunFile) return;
-  const record: RunRecord = { pid: process.pid, startTime: processStartTime(process.pid), services: runningServices() };
-  writeFileSync(RUN_FILE, `${JSON.stringify(record)}\n`);
-}
-
-/**
- * Takes the data dir for this run. Another live dev mode on it is an error; the record of a run
- * that crashed names the services it left running, which are stopped (by process group) first.
- */
-async function claimDataDir(): Promise<void> {
-  mkdirSync(DATA_DIR, { recursive: true });
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    try {
-      const fd = openSync(RUN_FILE, 'wx');
-      writeSync(
-        fd,
-        `${JSON.stringify({ pid: process.pid, startTime: processStartTime(process.pid), services: [] })}\n`,
-      );
-      closeSync(fd);
-      ownsRunFile = true;
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const previous = readRunRecord();
-    if (previous && previous.pid !== process.pid && isAlive(previous.pid, previous.startTime)) {
-      throw new Error(
-        `another breakglass dev (pid ${previous.pid}) is running on ${DATA_DIR}; stop it first, or set BREAKGLASS_DATA_DIR`,
-      );
-    }
-    const leftovers = (previous?.services ?? []).filter(
-      (service) => service.startTime && isAlive(service.pid, service.startTime),
-    );
-    if (leftovers.length) {
-      log(
-        `stopping what an earlier run left running: ${leftovers.map((service) => `${service.name} (pid ${service.pid})`).join(', ')}`,
-      );
-      await Promise.allSettled(leftovers.map((service) => stopProcessGroup(service.pid, 10_000)));
-    }
-    try {
-      unlinkSync(RUN_FILE);
-    } catch {
-      /* another start removed it first; try again */
-    }
-  }
-  throw new Error(`could not take ${RUN_FILE}`);
-}
-
-// ---------- Output ----------
-
-const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
-
-/**
- * A filter for one service's lines: JSON log lines (pino) and Temporal SDK log entries below
- * warning are dropped unless verbose; a kept JSON line is shortened to level, message and error.
- */
-function serviceOutput(name: string): (line: string) => void {
-  let keepEntry = true; // continuation lines of a multi-line SDK log entry follow its first line
-  return (line: string) => {
-    if (VERBOSE) return log(`[${name}] ${line}`);
-    if (stopping) return; // a service's own shutdown chatter says nothing the stop lines don't
-    if (/^breakglass worker ready\b/.test(line)) return; // the ready lines say so
-    if (line.startsWith('breakglass')) {
-      keepEntry = true; // the process's own plain lines ("breakglass api: …")
-      return log(`[${name}] ${line}`);
-    }
-    if (line.startsWith('{')) {
-      try {
-        const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
-        if (typeof entry.level === 'number') {
-          if (entry.level < 40) return;
-          const error = entry.err?.message && entry.err.message !== entry.msg ? ` (${entry.err.message})` : '';
-          return log(`[${name}] ${LEVELS[entry.level] ?? entry.level}: ${entry.msg ?? ''}${error}`);
-        }
-      } catch {
-        /* not JSON after all */
-      }
-    }
-    const sdk = /^\S+ \[(TRACE|DEBUG|INFO|WARN|ERROR)\] /.exec(line);
-    if (sdk) keepEntry = sdk[1] === 'WARN' || sdk[1] === 'ERROR';
-    if (keepEntry) log(`[${name}] ${line}`);
-  };
-}
 
 // ---------- Stop ----------
 
@@ -169,13 +58,7 @@ async function stopAll(code: number): Promise<never> {
   const running = await stack?.catch(() => undefined);
   await running?.stop().catch(() => {});
   await stopAllServices(); // anything still registered (a stack that failed half-way stops its own parts)
-  if (ownsRunFile) {
-    try {
-      unlinkSync(RUN_FILE);
-    } catch {
-      /* already gone */
-    }
-  }
+  runFile.remove();
   if (anything) log(`stopped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   process.exit(code);
 }
@@ -243,51 +126,7 @@ function watchLaunchers(): void {
   }, 1_000).unref();
 }
 
-// ---------- Demo account ----------
-
-/** A demo account (requester alice, approvers bob and carol, reviewer erin) so the README walk-through works at once. */
-async function seedDemo(config: Config, pool: Pool): Promise<void> {
-  const secrets = createSecretClient(config);
-  await primeSecretClient(secrets);
-  const seeded = await seedDemoAccount({
-    pool,
-    secrets,
-    accounts: createAccountsRepository(),
-    audit: createAuditRepository(),
-  });
-  log(
-    `demo account "${DEMO.accountId}": ${seeded ? 'created' : 'present'} (requester ${DEMO.requester}, approvers ${DEMO.approvers.join(' and ')}, reviewer ${DEMO.reviewer})`,
-  );
-}
-
 // ---------- Start ----------
-
-/**
- * Whether the worker with this pid polls the task queue (its default identity is pid@host).
- * Pollers of an earlier run stay listed for a while, so any poller would not do.
- */
-async function workerPolls(
-  connection: Connection,
-  namespace: string,
-  taskQueue: string,
-  workerPid: number,
-): Promise<boolean> {
-  const { pollers } = await connection.workflowService.describeTaskQueue({
-    namespace,
-    taskQueue: { name: taskQueue },
-    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-  });
-  return (pollers ?? []).some((poller) => poller.identity?.startsWith(`${workerPid}@`));
-}
-
-function describeUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    return `${url.hostname}:${url.port}${url.pathname}${url.username ? ` (user ${decodeURIComponent(url.username)})` : ''}`;
-  } catch {
-    return '(configured)';
-  }
-}
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -297,7 +136,7 @@ async function main(): Promise<void> {
   watchLaunchers();
 
   // Leftovers of a crashed run go first: its API may be what holds the port.
-  await claimDataDir();
+  await runFile.claim();
   // Fail before starting anything when the API's port is taken: otherwise the stack comes up only to go down again.
   const host = process.env.HOST?.trim() || '127.0.0.1';
   const port = Number(process.env.PORT?.trim() || '3000');
@@ -313,7 +152,7 @@ async function main(): Promise<void> {
   };
   stack = startLocalStack({ dataDir: DATA_DIR, persistTemporal: true, provided, log: VERBOSE ? log : () => {} });
   const { env: stackEnv } = await stack;
-  writeRunRecord();
+  runFile.write();
   if (stopping) return;
 
   const jwks = process.env.AUTH_JWKS_URL
@@ -352,7 +191,7 @@ async function main(): Promise<void> {
   try {
     const migrated = await migrate(pool, { schema: config.DATABASE_SCHEMA });
     log(migrated.applied.length ? `migrations applied: ${migrated.applied.join(', ')}` : 'migrations: up to date');
-    if (process.env.BREAKGLASS_DEMO !== 'off') await seedDemo(config, pool);
+    if (process.env.BREAKGLASS_DEMO !== 'off') await seedDemo(config, pool, log);
   } finally {
     await pool.end();
   }
@@ -365,7 +204,7 @@ async function main(): Promise<void> {
     const child = startService(process.execPath, ['--import', 'tsx', entry], {
       name,
       env,
-      onLine: serviceOutput(name),
+      onLine: serviceOutput(name, { log, verbose: VERBOSE, stopping: () => stopping }),
     });
     child.once(
       'exit',
@@ -373,7 +212,7 @@ async function main(): Promise<void> {
     );
     children.push(child);
   }
-  writeRunRecord();
+  runFile.write();
 
   const apiUrl = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
   // Ready means both: the API answers /readyz, and the worker polls its task queue (it bundles the workflows first).

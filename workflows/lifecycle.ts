@@ -6,34 +6,17 @@ import {
   continueAsNew,
   log,
   proxyLocalActivities,
-  setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { durationToMs } from '../src/domain/durations';
 import { FAILURE, SYSTEM_ACTOR } from '../src/domain/lifecycle';
-import {
-  authorizeRevealUpdate,
-  cancelUpdate,
-  closeUpdate,
-  creationUpdate,
-  decideUpdate,
-  reviewUpdate,
-  stateQuery,
-} from '../src/domain/messages';
 import { initialView } from '../src/domain/initial-view';
 import type { BreakglassInput, RequestView, ResumeState } from '../src/domain/request';
-import {
-  approvalsReached,
-  mayCancel,
-  mayClose,
-  mayDecide,
-  mayReveal,
-  mayReview,
-  type Refusal,
-} from '../src/domain/rules';
+import { approvalsReached } from '../src/domain/rules';
 import { createRecorder } from './recorder';
+import { setLifecycleHandlers, type LifecycleProgress } from './lifecycle-handlers';
 
 // Key Vault calls take milliseconds: short timeouts, so a worker that dies mid-call delays the
 // release by seconds, not by a long timeout. The unseal is retried until it succeeds.
@@ -63,10 +46,6 @@ const DEFAULT_HISTORY_LIMIT = 10_000;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function refuse(refusal: Refusal | null): void {
-  if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.reason, nonRetryable: true });
-}
-
 /**
  * One request, from creation to completed review (see the state diagram in the README):
  * pending_approval → released → awaiting_review → completed, or denied / expired / cancelled.
@@ -83,109 +62,17 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
   const { emit } = recorder;
   const historyLimit = input.limits?.historyEvents ?? DEFAULT_HISTORY_LIMIT;
 
-  let creation: 'pending' | 'created' | 'refused' = input.resume ? 'created' : 'pending';
-  let refusedBecause = '';
-  let closeRequested: { actor: string; summary: string } | null = input.resume ? input.resume.closer : null;
-  let reviewed = false;
+  const progress: LifecycleProgress = {
+    creation: input.resume ? 'created' : 'pending',
+    refusedBecause: '',
+    closeRequested: input.resume ? input.resume.closer : null,
+    reviewed: false,
+  };
 
   // The caller is answered only once the resulting state is in the audit trail and read model.
   const settle = (done: () => boolean) => condition(() => done() && recorder.settled(), UPDATE_SETTLE_WAIT);
 
-  setHandler(stateQuery, () => view);
-
-  setHandler(creationUpdate, async () => {
-    await condition(() => creation !== 'pending');
-    if (creation === 'refused')
-      throw ApplicationFailure.create({ type: FAILURE.accountBusy, message: refusedBecause, nonRetryable: true });
-    return view;
-  });
-
-  setHandler(
-    decideUpdate,
-    async ({ actor, decision, comment }) => {
-      view.approvals.push({ approver: actor, decision, comment, at: iso(Date.now()) });
-      if (decision === 'deny') {
-        view.status = 'denied';
-        await emit(
-          'request.denied',
-          actor,
-          { comment },
-          { type: 'request.denied', summary: `${actor} denied the request` },
-        );
-        return view;
-      }
-      const count = view.approvals.filter((approval) => approval.decision === 'approve').length;
-      await emit(
-        'request.approved',
-        actor,
-        { comment, approvals: count, required: view.requiredApprovals },
-        {
-          type: 'request.approved',
-          summary: `${actor} approved (${count} of ${view.requiredApprovals})`,
-        },
-      );
-      if (approvalsReached(view)) await settle(() => view.status !== 'pending_approval');
-      return view;
-    },
-    { validator: ({ actor }) => refuse(mayDecide(view, input.membership, { id: actor, isAdmin: false })) },
-  );
-
-  setHandler(
-    cancelUpdate,
-    async ({ actor, reason }) => {
-      view.status = 'cancelled';
-      view.cancelledBy = actor;
-      view.cancelReason = reason;
-      await emit(
-        'request.cancelled',
-        actor,
-        { reason },
-        { type: 'request.cancelled', summary: `${actor} cancelled the request` },
-      );
-      return view;
-    },
-    { validator: ({ actor, isAdmin }) => refuse(mayCancel(view, { id: actor, isAdmin })) },
-  );
-
-  setHandler(
-    authorizeRevealUpdate,
-    async ({ actor }) => {
-      view.revealCount += 1;
-      await emit(
-        'credential.revealed',
-        actor,
-        { reveal: view.revealCount },
-        {
-          type: 'credential.revealed',
-          summary: `${actor} revealed the credential (reveal ${view.revealCount})`,
-        },
-      );
-      return { secretName: input.secretName, releaseExpiresAt: view.releaseExpiresAt! };
-    },
-    { validator: ({ actor }) => refuse(mayReveal(view, { id: actor, isAdmin: false }, Date.now())) },
-  );
-
-  setHandler(
-    closeUpdate,
-    async ({ actor, summary }) => {
-      closeRequested = { actor, summary };
-      view.closedBy = actor;
-      await settle(() => view.status !== 'released');
-      return view;
-    },
-    { validator: ({ actor, isAdmin }) => refuse(mayClose(view, { id: actor, isAdmin })) },
-  );
-
-  setHandler(
-    reviewUpdate,
-    async ({ actor, ...review }) => {
-      view.review = { reviewer: actor, ...review, at: iso(Date.now()) };
-      reviewed = true;
-      await settle(() => view.status === 'completed');
-      return view;
-    },
-    { validator: ({ actor }) => refuse(mayReview(view, input.membership, { id: actor, isAdmin: false })) },
-  );
+  setLifecycleHandlers({ input, view, progress, emit, settle });
 
   async function finish(): Promise<RequestView> {
     await condition(allHandlersFinished);
@@ -220,11 +107,11 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
     } catch (error) {
       const cause = error instanceof ActivityFailure ? error.cause : error;
       if (!(cause instanceof ApplicationFailure && cause.type === FAILURE.accountBusy)) throw error;
-      creation = 'refused';
-      refusedBecause = cause.message;
+      progress.creation = 'refused';
+      progress.refusedBecause = cause.message;
       return false;
     }
-    creation = 'created';
+    progress.creation = 'created';
     return true;
   }
 
@@ -271,8 +158,8 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
   /** Holds the release until the requester closes it or the window ends; says who closed it. */
   async function holdRelease(): Promise<{ actor: string; summary: string; byWindowEnd: boolean }> {
     const remaining = Math.max(0, Date.parse(view.releaseExpiresAt!) - Date.now());
-    const closedByPerson = await condition(() => closeRequested !== null, remaining);
-    if (closedByPerson) return { ...closeRequested!, byWindowEnd: false };
+    const closedByPerson = await condition(() => progress.closeRequested !== null, remaining);
+    if (closedByPerson) return { ...progress.closeRequested!, byWindowEnd: false };
     view.closedBy = SYSTEM_ACTOR;
     return { actor: SYSTEM_ACTOR, summary: 'release window ended; session closed automatically', byWindowEnd: true };
   }
@@ -320,8 +207,8 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
   async function awaitReview(closer: ResumeState['closer'], remindersSoFar: number): Promise<void> {
     if (remindersSoFar === 0) {
       const remaining = Math.max(0, Date.parse(view.reviewDueAt!) - Date.now());
-      if (await condition(() => reviewed, remaining)) return;
-    } else if (await condition(() => reviewed, durationToMs(input.policy.reviewReminder))) {
+      if (await condition(() => progress.reviewed, remaining)) return;
+    } else if (await condition(() => progress.reviewed, durationToMs(input.policy.reviewReminder))) {
       return;
     }
     for (let reminder = remindersSoFar + 1; ; reminder += 1) {
@@ -331,7 +218,7 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
         { reminder },
         { type: 'review.overdue', summary: `post-use review of ${view.id} is overdue (reminder ${reminder})` },
       );
-      if (await condition(() => reviewed, durationToMs(input.policy.reviewReminder))) return;
+      if (await condition(() => progress.reviewed, durationToMs(input.policy.reviewReminder))) return;
       await continueIfLong({ phase: 'review_overdue', closer, resealFailures: 0, reminder });
     }
   }
@@ -357,7 +244,11 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
     if (!(await create())) {
       // The request never existed: the caller is told why, and nothing was recorded.
       await condition(allHandlersFinished);
-      throw ApplicationFailure.create({ type: FAILURE.accountBusy, message: refusedBecause, nonRetryable: true });
+      throw ApplicationFailure.create({
+        type: FAILURE.accountBusy,
+        message: progress.refusedBecause,
+        nonRetryable: true,
+      });
     }
     if ((await awaitDecision()) === 'ended') return finish();
     await release();
