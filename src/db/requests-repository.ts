@@ -30,6 +30,26 @@ export interface ListFilter {
   limit: number;
 }
 
+/** The account's columns by name (not a.*), so a prepared statement's result shape is what accountFromRow reads. */
+const ACCOUNT_COLUMNS = (
+  [
+    'id',
+    'display_name',
+    'upn',
+    'secret_name',
+    'requesters',
+    'approvers',
+    'reviewers',
+    'policy',
+    'entra_object_id',
+    'watch',
+    'created_at',
+    'updated_at',
+  ] satisfies Array<keyof AccountRow>
+)
+  .map((column) => `a.${column}`)
+  .join(', ');
+
 export function createRequestsRepository() {
   return {
     /** A first row as the first version of the API wrote it (version 0); only tests write one now, to stand for what a crash left. */
@@ -93,10 +113,12 @@ export function createRequestsRepository() {
 
     /** A request and its account in one round trip: the read that starts every request route. */
     async getWithAccount(db: Queryable, id: string): Promise<{ view: RequestView; account: Account } | null> {
-      const { rows } = await db.query<AccountRow & { view: RequestView }>(
-        'SELECT r.view, a.* FROM requests r JOIN accounts a ON a.id = r.account_id WHERE r.id = $1',
-        [id],
-      );
+      // A named (prepared) statement: the read every request route starts with is parsed and planned once per connection.
+      const { rows } = await db.query<AccountRow & { view: RequestView }>({
+        name: 'request-with-account',
+        text: `SELECT r.view, ${ACCOUNT_COLUMNS} FROM requests r JOIN accounts a ON a.id = r.account_id WHERE r.id = $1`,
+        values: [id],
+      });
       const row = rows[0];
       return row ? { view: row.view, account: accountFromRow(row) } : null;
     },

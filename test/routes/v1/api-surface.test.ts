@@ -70,7 +70,17 @@ void t.test('logs are structured, carry request ids, and redact tokens', async (
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
   const mine = lines.filter((line) => line.reqId === 'trace-abc-123');
-  t.ok(mine.length >= 2, 'request and response lines carry the request id');
+  t.equal(mine.length, 1, 'one line per request, carrying the request id');
+  t.match(
+    mine[0],
+    {
+      msg: 'request completed',
+      req: { method: 'GET', url: '/v1/requests' },
+      res: { statusCode: 200 },
+      responseTime: Number,
+    },
+    'it says what was asked, the answer and how long it took',
+  );
   const token = await api.token(PEOPLE.requester);
   t.notOk(api.logs.join('').includes(token), 'the bearer token is not logged');
 });
