@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Account } from '../src/db/accounts-repository';
 import type { Actor } from '../src/domain/rules';
-import { floorStep } from './floor/messages';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { floorCreated, floorStep } from './floor/messages';
 import { summarize, type Summary } from './stats';
 import { PEOPLE, type World } from './world';
 
@@ -53,14 +54,22 @@ export function ourFlow(world: World, accounts: Account[]): Flow {
   }
 }
 
-/** The floor: a bare workflow started and sent the same five Updates, each running one no-op activity. */
+/** The floor: a bare workflow started with an Update and sent the same five Updates, each running one no-op activity. */
 export function floorFlow(world: World): Flow {
   const { temporal, floorTaskQueue } = world;
   return async (timed) => {
     const workflowId = `floor-${randomUUID()}`;
     const steps = STEPS.length - 1;
+    // Started as ours is: an update-with-start answered once the creation's activity ran.
     await timed('create', () =>
-      temporal.workflow.start('floorRequest', { workflowId, taskQueue: floorTaskQueue, args: [steps] }),
+      temporal.workflow.executeUpdateWithStart(floorCreated, {
+        startWorkflowOperation: new WithStartWorkflowOperation('floorRequest', {
+          workflowId,
+          taskQueue: floorTaskQueue,
+          args: [steps],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      }),
     );
     const handle = temporal.workflow.getHandle(workflowId);
     for (const step of STEPS.slice(1))
