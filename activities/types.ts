@@ -1,5 +1,7 @@
-import type { AlertSeverity, AlertType } from '../src/domain/lifecycle';
+import type { Alert } from '../src/domain/alert';
 import type { RequestView } from '../src/domain/request';
+
+export type { Alert, AuditHead, DeliverAlertInput } from '../src/domain/alert';
 
 /** Inputs and results of activities. None of them may carry the credential: they are stored in history in clear. */
 
@@ -23,32 +25,8 @@ export interface SealResult {
   changedVersions: string[];
 }
 
-export interface Alert {
-  eventId: string;
-  type: AlertType;
-  severity: AlertSeverity;
-  /** Null for service events (audit.checkpoint, alert.delivery_failing). */
-  requestId: string | null;
-  accountId: string | null;
-  actor: string;
-  at: string;
-  summary: string;
-  /** Set by audit.checkpoint: the head it certifies. Other alerts carry the head read when they are sent. */
-  auditHead?: AuditHead;
-}
-
-export interface AuditHead {
-  seq: number;
-  hash: string;
-}
-
 export interface BroadcastAlertInput {
   alert: Alert;
   /** The sink the alert is about, which is not asked to deliver it. */
   exceptSinkId?: string;
-}
-
-export interface DeliverAlertInput {
-  sinkId: string;
-  alert: Alert;
 }

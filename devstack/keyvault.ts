@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startKeyVaultEmulator } from './keyvault-emulator/server';
-import { launchLowkey } from './lowkey-vault-launch';
+import { launchLowkey, type LaunchedVault } from './lowkey-vault-launch';
 import { describeFailure, obtainLowkey } from './lowkey-vault-obtain';
 
 export {
@@ -36,6 +36,8 @@ export interface KeyVault {
   close(): Promise<void>;
 }
 
+const lowkey = (vault: LaunchedVault): KeyVault => ({ ...vault, kind: 'lowkey-vault', faults: false });
+
 export async function startKeyVault(options: {
   dataDir: string;
   log?: (line: string) => void;
@@ -55,10 +57,10 @@ export async function startKeyVault(options: {
     if ('why' in found) {
       why = found.why;
     } else if (process.env.LOWKEY_VAULT_JAR) {
-      return launchLowkey(found.jar, found.jdk, dataDir, log); // asked for explicitly: failing is an error
+      return lowkey(await launchLowkey(found.jar, found.jdk, dataDir, log)); // asked for explicitly: failing is an error
     } else {
       try {
-        return await launchLowkey(found.jar, found.jdk, dataDir, log);
+        return lowkey(await launchLowkey(found.jar, found.jdk, dataDir, log));
       } catch (error) {
         why = `Lowkey Vault ${found.version ?? found.jar} did not start (${describeFailure(error)})`;
       }

@@ -5,9 +5,14 @@ import { request } from 'node:https';
 import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { connect, type DetailedPeerCertificate } from 'node:tls';
-import type { KeyVault } from './keyvault';
 import { describeFailure, type Jdk } from './lowkey-vault-obtain';
 import { freePort, startService, stopService, waitFor } from './processes';
+
+export interface LaunchedVault {
+  url: string;
+  caCertPath: string;
+  close(): Promise<void>;
+}
 
 /** Starting a Lowkey Vault jar for the dev/test Key Vault, and proving it answers verified HTTPS. */
 
@@ -66,7 +71,7 @@ export async function launchLowkey(
   jdk: Jdk,
   dataDir: string,
   log: (line: string) => void,
-): Promise<KeyVault> {
+): Promise<LaunchedVault> {
   const port = await freePort();
   const tokenPort = await freePort();
   // The default auto-registration creates https://127.0.0.1:<server.port> and https://localhost:<server.port>
@@ -99,7 +104,7 @@ export async function launchLowkey(
     }
     if (!url) throw new Error(`Lowkey Vault is up, but a verified request to it failed (${failures.join('; ')})`);
     log(`[keyvault] Lowkey Vault (${jar}, Java ${jdk.version}) at ${url}; CA ${caCertPath}`);
-    return { url, caCertPath, kind: 'lowkey-vault', faults: false, close: () => stopService(child) };
+    return { url, caCertPath, close: () => stopService(child) };
   } catch (error) {
     await stopService(child);
     throw error;

@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import type { PolicySnapshot } from '../domain/request';
 import type { accountSchema, watchSettingsSchema } from '../schemas/account';
 import type { Queryable } from './pool';
 
@@ -17,7 +16,7 @@ interface Row {
   requesters: string[];
   approvers: string[];
   reviewers: string[];
-  policy: PolicySnapshot;
+  policy: Account['policy'];
   entra_object_id: string | null;
   watch: Partial<WatchSettings> | null;
   created_at: string;

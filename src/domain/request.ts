@@ -1,7 +1,6 @@
-import type { DeliverAlertInput } from '../../activities/types';
+import type { DeliverAlertInput } from './alert';
 import type { z } from 'zod';
 import type { Scenario } from './lifecycle';
-import type { Account } from '../db/accounts-repository';
 import type {
   approvalSchema,
   recordedReviewSchema,
@@ -9,7 +8,7 @@ import type {
   reviewBody,
   timelineEntrySchema,
 } from '../schemas/request';
-import type { policySchema } from '../schemas/account';
+import type { accountSchema, policySchema } from '../schemas/account';
 
 /**
  * Types of the request as the workflow holds it and the read model stores it. No credential, ever.
@@ -25,7 +24,7 @@ export type TimelineEntry = z.output<typeof timelineEntrySchema>;
 export type RequestView = z.output<typeof requestViewSchema>;
 
 /** Who belongs to the account, as copied into the request when it was created. */
-export type Membership = Pick<Account, 'requesters' | 'approvers' | 'reviewers'>;
+export type Membership = Pick<z.output<typeof accountSchema>, 'requesters' | 'approvers' | 'reviewers'>;
 
 /** Bounds of a workflow run; tests shorten them, production uses the defaults. */
 export interface WorkflowLimits {
