@@ -27,19 +27,9 @@ import {
   type ReviewArgs,
 } from '../domain/messages';
 import type { BreakglassInput, RequestView, WorkflowLimits } from '../domain/request';
-import {
-  mayCancel,
-  mayClose,
-  mayCreate,
-  mayDecide,
-  mayRead,
-  mayReveal,
-  mayRevealStepUp,
-  mayReview,
-  type Actor,
-  type Refusal,
-} from '../domain/rules';
+import { mayCreate, mayRead, type Actor, type Refusal } from '../domain/rules';
 import { isSecretDisabledError } from '../keyvault/secret-client';
+import { ACTION_RULES, availableActions } from './action-rules';
 import type { breakglassLifecycle } from '../../workflows/lifecycle';
 import { DependencyError, IdempotencyKeyReusedError, NotFoundError, RefusedError } from '../errors';
 
@@ -202,12 +192,6 @@ export function createLifecycle(deps: LifecycleDeps) {
     }
   }
 
-  /** Membership is checked against the account as it is now: a requester removed mid-flight can no longer act. */
-  const stillRequester = (account: Account, actor: Actor): Refusal | null =>
-    actor.isAdmin || account.requesters.includes(actor.id)
-      ? null
-      : { type: REFUSAL.forbidden, reason: 'you are no longer a requester of this account' };
-
   /**
    * Starts the request's workflow and waits until it has recorded the creation (its first row):
    * the API writes nothing itself, so a crash at any moment leaves a whole request or none.
@@ -318,7 +302,7 @@ export function createLifecycle(deps: LifecycleDeps) {
         requestId,
         decision === 'approve' ? 'request.approve' : 'request.deny',
         args,
-        (view, account) => mayDecide(view, account, caller),
+        (view, account) => ACTION_RULES[decision](view, account, caller, Date.now()),
         (updateId) => handle(requestId).executeUpdate(decideUpdate, { args: [args], updateId }),
       );
       return result;
@@ -331,7 +315,7 @@ export function createLifecycle(deps: LifecycleDeps) {
         requestId,
         'request.cancel',
         args,
-        (view, account) => mayCancel(view, caller) ?? stillRequester(account, caller),
+        (view, account) => ACTION_RULES.cancel(view, account, caller, Date.now()),
         (updateId) => handle(requestId).executeUpdate(cancelUpdate, { args: [args], updateId }),
       );
       return result;
@@ -345,10 +329,7 @@ export function createLifecycle(deps: LifecycleDeps) {
         requestId,
         'credential.reveal',
         args,
-        (current, account) =>
-          mayReveal(current, caller, Date.now()) ??
-          stillRequester(account, { ...caller, isAdmin: false }) ??
-          mayRevealStepUp([current.policy, account.policy], caller, Date.now()),
+        (current, account) => ACTION_RULES.reveal(current, account, caller, Date.now()),
         (updateId) => handle(requestId).executeUpdate(authorizeRevealUpdate, { args: [args], updateId }),
       );
       try {
@@ -380,7 +361,7 @@ export function createLifecycle(deps: LifecycleDeps) {
         requestId,
         'session.close',
         args,
-        (view, account) => mayClose(view, caller) ?? stillRequester(account, caller),
+        (view, account) => ACTION_RULES.close(view, account, caller, Date.now()),
         (updateId) => handle(requestId).executeUpdate(closeUpdate, { args: [args], updateId }),
       );
       return result;
@@ -393,10 +374,16 @@ export function createLifecycle(deps: LifecycleDeps) {
         requestId,
         'review',
         args,
-        (view, account) => mayReview(view, account, caller),
+        (view, account) => ACTION_RULES.review(view, account, caller, Date.now()),
         (updateId) => handle(requestId).executeUpdate(reviewUpdate, { args: [args], updateId }),
       );
       return result;
+    },
+
+    /** What this caller may do now, by the same rules the actions apply (null: allowed, else the refusal). */
+    async actions(caller: Caller, requestId: string) {
+      const { view, account } = await loadVisible(caller, requestId, 'request.read');
+      return availableActions(view, account, caller, Date.now());
     },
 
     /** The projection is the read path; the workflow's query is the source of truth when they differ. */
