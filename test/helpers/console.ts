@@ -108,3 +108,28 @@ export async function axeViolations(page: Page): Promise<string[]> {
 export async function shoot(page: Page, name: string) {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+/** Presses Tab until the focused element is the control with this accessible text (keyboard-only use). */
+export async function tabTo(page: Page, text: string, max = 40) {
+  for (let i = 0; i < max; i += 1) {
+    await page.keyboard.press('Tab');
+    const focused = String(
+      await page.evaluate(
+        "(document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '').trim()",
+      ),
+    );
+    if (focused === text) return;
+  }
+  throw new Error(`"${text}" was not reached with Tab`);
+}
+
+/** Waits until the service's read model shows the request in this status. */
+export async function waitForStatus(world: ConsoleWorld, requestId: string, status: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await world.api.h.requests.get(world.api.h.pool, requestId);
+    if (view?.status === status) return view;
+    if (Date.now() > deadline) throw new Error(`request ${requestId} is ${view?.status}, not ${status}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
