@@ -65,15 +65,21 @@ export function checkCsrf(request: FastifyRequest, token: string, consoleUrl?: s
     refuse(`the ${CSRF_HEADER} header is missing or wrong`);
 }
 
-/** The session of the cookie, after the CSRF check for a change. */
+/** The session of the cookie, after the CSRF check for a change; a refused change is reported (to be audited) first. */
 export async function sessionFromCookie(
   request: FastifyRequest,
   sessions: Sessions,
-  consoleUrl?: string,
+  consoleUrl: string | undefined,
+  onRefused: (principal: string, reason: string) => Promise<void>,
 ): Promise<Session | null> {
   const token = sessionCookieOf(request);
   if (!token || request.headers.authorization) return null;
   const session = await sessions.authenticate(token);
-  checkCsrf(request, token, consoleUrl);
+  try {
+    checkCsrf(request, token, consoleUrl);
+  } catch (error) {
+    if (error instanceof RefusedError) await onRefused(session.principal, error.reason);
+    throw error;
+  }
   return session;
 }

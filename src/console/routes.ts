@@ -148,11 +148,16 @@ export const consoleRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, 
   /** Passkey sign-in for the console: the same verification as POST /v1/sessions/passkey, the session in the cookie. */
   app.post(
     '/auth/passkey',
-    { schema: { ...hidden, body: signInBody }, config: signInLimit },
+    {
+      schema: { ...hidden, body: signInBody },
+      config: signInLimit,
+      // Before the body is read: a sign-in started by another site would sign the browser in as someone else (login CSRF).
+      onRequest: async (request) => {
+        if (request.headers.origin !== consoleOrigin(request, config.CONSOLE_URL))
+          throw new RefusedError(REFUSAL.forbidden, 'the Origin header is missing or is not the console');
+      },
+    },
     async (request, reply) => {
-      // A sign-in started by another site would sign the browser in as someone else (login CSRF).
-      if (request.headers.origin !== consoleOrigin(request, config.CONSOLE_URL))
-        throw new RefusedError(REFUSAL.forbidden, 'the Origin header is missing or is not the console');
       const { token, session } = await passkeys.signIn(
         (request.body as { response: unknown }).response as AuthenticationResponseJSON,
       );
@@ -189,8 +194,17 @@ export const consoleRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, 
   app.post('/auth/logout', { schema: hidden }, async (request, reply) => {
     const token = sessionCookieOf(request);
     if (token) {
-      checkCsrf(request, token, config.CONSOLE_URL);
       const session = await sessions.authenticate(token).catch(() => null);
+      try {
+        checkCsrf(request, token, config.CONSOLE_URL);
+      } catch (error) {
+        if (error instanceof RefusedError)
+          await audit(session?.principal ?? 'anonymous', 'auth.refused', {
+            reason: error.reason,
+            path: '/auth/logout',
+          });
+        throw error;
+      }
       if (session) {
         await withTransaction(deps.pool, async (tx) => {
           await sessions.revoke(session.id, session.principal, tx);
