@@ -57,8 +57,8 @@ function renderNav() {
 async function signOut() {
   await api('POST', '/auth/logout').catch(() => {});
   await loadSession();
+  await navigate('/signin');
   say('You are signed out.');
-  navigate('/signin');
 }
 
 async function render() {
@@ -97,7 +97,7 @@ document.addEventListener('click', (event) => {
   const link = event.target.closest?.('a[data-link]');
   if (!link || event.metaKey || event.ctrlKey || event.shiftKey || link.origin !== location.origin) return;
   event.preventDefault();
-  navigate(link.pathname);
+  void navigate(link.pathname);
 });
 window.addEventListener('popstate', () => void render());
 // Leaving the page (another site, closing the tab, going into the background cache) ends what is on it.

@@ -11,9 +11,10 @@ export function say(message, kind = 'info') {
     notice.append(h('p', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : null }, message));
 }
 
+/** Shows another page; resolves once it is drawn (so a notice said afterwards stays). */
 export function navigate(path) {
   history.pushState(null, '', path);
-  void renderer();
+  return renderer();
 }
 
 /** A refusal or failure from the service, in its own words. */

@@ -87,7 +87,7 @@ export async function renderMe(main, ctx) {
         )
       : h('p', { class: 'muted' }, 'No passkey yet. Enrol one while Entra works, so you can sign in when it does not.'),
     enrol,
-    isAdmin()
+    ...(isAdmin()
       ? [
           h('h2', {}, 'Passkeys waiting for confirmation'),
           pending.items.filter((p) => p.principal !== session.principal).length
@@ -98,7 +98,7 @@ export async function renderMe(main, ctx) {
               )
             : h('p', { class: 'muted' }, 'None.'),
         ]
-      : null,
+      : []),
     h('h2', {}, 'Sessions'),
     h(
       'ul',

@@ -57,8 +57,8 @@ export async function renderNewRequest(main) {
           };
           if (incident.value.trim()) body.incidentRef = incident.value.trim();
           const created = await api('POST', '/v1/requests', body, { 'idempotency-key': idempotencyKey });
+          await navigate(`/requests/${encodeURIComponent(created.id)}`);
           say('Request created; the approvers have been alerted.');
-          navigate(`/requests/${encodeURIComponent(created.id)}`);
         } catch (error) {
           say(error.message, 'error');
           submit.disabled = false;

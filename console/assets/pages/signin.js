@@ -28,8 +28,8 @@ export function renderSignIn(main, { returnTo }) {
       const response = await startAuthentication({ optionsJSON });
       await api('POST', '/auth/passkey', { response });
       await loadSession();
+      await navigate(returnTo);
       say('Signed in with your passkey.');
-      navigate(returnTo);
     } catch (e) {
       status.textContent = `Passkey sign-in failed: ${e.message}`;
       status.hidden = false;
