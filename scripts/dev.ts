@@ -306,9 +306,11 @@ async function main(): Promise<void> {
   graphStandin = process.env.GRAPH_URL ? undefined : await startDemoGraph();
   // The console signs in through a real OpenID provider: a local one with the demo people (unless OIDC_ISSUER is set).
   const consoleUrl = process.env.CONSOLE_URL?.trim() || `http://localhost:${port}`;
+  if (stopping) return;
   oidcProvider = process.env.OIDC_ISSUER
     ? undefined
     : await startDevOidcProvider({ redirectUris: [`${consoleUrl}/auth/callback`] });
+  if (stopping) return void (await oidcProvider?.close());
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: process.env.NODE_ENV ?? 'development',

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
@@ -59,6 +59,7 @@ export async function startDevOidcProvider(options: {
         redirect_uris: options.redirectUris,
         response_types: ['code'],
         grant_types: ['authorization_code'],
+        id_token_signed_response_alg: 'ES256',
       },
     ],
     pkce: { methods: ['S256'], required: () => true },
@@ -74,6 +75,18 @@ export async function startDevOidcProvider(options: {
       AuthorizationCode: 60,
     },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
+    // One EC signing key per start: quick to make (the provider's own dev keys include RSA ones, slow on a busy machine).
+    jwks: {
+      keys: [
+        {
+          ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }),
+          alg: 'ES256',
+          use: 'sig',
+          kid: `dev-${randomBytes(4).toString('hex')}`,
+        },
+      ],
+    },
+    enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
     features: { devInteractions: { enabled: true } },
     async findAccount(_ctx: KoaContextWithOIDC, id: string) {
       const roles = people[id];

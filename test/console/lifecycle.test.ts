@@ -169,6 +169,20 @@ void t.test('four people in four browsers, from the request to the verified audi
   await admin.getByRole('link', { name: 'Accounts' }).click();
   await admin.getByRole('heading', { name: new RegExp(account.id) }).waitFor();
   await accessible(admin, 'accounts');
+  await admin.locator(`#${account.id}-policy-releaseWindow`).fill('PT30M');
+  await admin.locator(`#${account.id}-approvers`).fill('bob, carol');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await admin.getByText(`Account ${account.id} saved.`).waitFor();
+  const changed = await h.accounts.get(h.pool, account.id);
+  t.same(
+    [changed?.policy.releaseWindow, changed?.approvers],
+    ['PT30M', [PEOPLE.approver1, PEOPLE.approver2]],
+    'an admin edits membership and policy',
+  );
+  await admin.locator(`#${account.id}-requesters`).fill('alice, bob');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await admin.getByText('Not saved:').waitFor();
+  t.match(await admin.locator('#notice').innerText(), /bob is a requester and cannot also be one of the approvers/);
   await admin.getByRole('link', { name: 'Me', exact: true }).click();
   await admin.getByRole('heading', { name: 'Sessions', exact: true }).waitFor();
   await accessible(admin, 'me');
