@@ -142,7 +142,7 @@ export const consoleRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, 
       return created;
     });
     setSessionCookie(reply, token, Date.parse(session.expiresAt) - Date.now());
-    return reply.code(303).header('location', pending.returnTo).send();
+    return reply.code(303).header('location', safeReturnTo(pending.returnTo)).send();
   });
 
   /** Passkey sign-in for the console: the same verification as POST /v1/sessions/passkey, the session in the cookie. */
