@@ -34,6 +34,12 @@ export async function api(method, path, body, headers = {}) {
   const response = await fetch(path, init);
   const text = await response.text();
   const data = text ? JSON.parse(text) : null;
+  if (response.status === 401 && session.signedIn && !path.startsWith('/auth/')) {
+    // The session ended (idle, revoked, expired): the sign-in page replaces this one, and the call never settles.
+    session.signedIn = false;
+    window.dispatchEvent(new CustomEvent('breakglass:signed-out', { detail: data?.detail }));
+    return new Promise(() => {});
+  }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }

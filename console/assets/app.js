@@ -100,6 +100,11 @@ document.addEventListener('click', (event) => {
   void navigate(link.pathname);
 });
 window.addEventListener('popstate', () => void render());
+window.addEventListener('breakglass:signed-out', (event) => {
+  void loadSession()
+    .then(() => navigate(`/signin`))
+    .then(() => say(`Your session ended (${event.detail ?? 'signed out'}). Sign in again.`));
+});
 // Leaving the page (another site, closing the tab, going into the background cache) ends what is on it.
 window.addEventListener('pagehide', leave);
 

@@ -70,4 +70,19 @@ void t.test('passkey enrolment, admin confirmation, and sign-in with the OpenID 
   await page.getByRole('button', { name: 'Request access' }).click();
   await page.waitForURL(/\/requests\/[0-9a-f-]{36}$/);
   t.pass('the passkey session acts through the console (cookie + CSRF)');
+
+  // Revoking the passkey ends the sessions it opened, this one included: the console goes back to sign-in.
+  await page.getByRole('link', { name: 'Me', exact: true }).click();
+  await page.getByRole('button', { name: 'Revoke Alice laptop' }).click();
+  await page.getByText('Your session ended (session was revoked; sign in again). Sign in again.').waitFor();
+  await page.getByText('Entra unavailable? Sign in with your passkey.').waitFor();
+  const { rows } = await world.api.h.pool.query<{ status: string }>('SELECT status FROM passkeys');
+  t.same(
+    rows.map((row) => row.status),
+    ['revoked'],
+    'the passkey is revoked',
+  );
+  await page.getByRole('button', { name: 'Sign in with your passkey' }).click();
+  await page.getByText(/Passkey sign-in failed: .*revoked/).waitFor();
+  t.pass('a revoked passkey no longer signs in, and the page says why');
 });
