@@ -33,6 +33,7 @@ COPY src ./src
 COPY workflows ./workflows
 COPY activities ./activities
 COPY migrations ./migrations
+COPY console ./console
 # Where the Compose stack mounts (read-only) the CA certificate its Key Vault emulator publishes.
 RUN mkdir -p /var/lib/breakglass/keyvault-ca \
   && chown node:node /var/lib/breakglass/keyvault-ca

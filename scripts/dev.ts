@@ -21,6 +21,7 @@ import { parseConfig, ConfigError } from '../src/config';
 import { createPool } from '../src/db/pool';
 import { migrate } from '../src/db/migrate';
 import { startDemoGraph } from '../devstack/graph-standin/demo';
+import { startDevOidcProvider, type DevOidcProvider } from '../devstack/oidc-provider/provider';
 
 /**
  * Dev all-in-one: start whichever of PostgreSQL, Temporal and Key Vault is not configured
@@ -41,6 +42,7 @@ const children: ChildProcess[] = [];
 let stack: Promise<LocalStack> | undefined;
 let identity: { close(): Promise<void> } | undefined;
 let graphStandin: { url: string; close(): Promise<void> } | undefined;
+let oidcProvider: DevOidcProvider | undefined;
 let stopping = false;
 
 // ---------- Stop ----------
@@ -55,6 +57,7 @@ async function stopAll(code: number): Promise<never> {
   await Promise.allSettled(children.map((child) => stopService(child)));
   await identity?.close().catch(() => {});
   await graphStandin?.close().catch(() => {});
+  await oidcProvider?.close().catch(() => {});
   const running = await stack?.catch(() => undefined);
   await running?.stop().catch(() => {});
   await stopAllServices(); // anything still registered (a stack that failed half-way stops its own parts)
@@ -162,6 +165,13 @@ async function main(): Promise<void> {
 
   // Graph cannot be reached from a dev machine: a local stand-in with a demo tenant (unless GRAPH_URL is set).
   graphStandin = process.env.GRAPH_URL ? undefined : await startDemoGraph();
+  // The console signs in through a real OpenID provider: a local one with the demo people (unless OIDC_ISSUER is set).
+  const consoleUrl = process.env.CONSOLE_URL?.trim() || `http://localhost:${port}`;
+  if (stopping) return;
+  oidcProvider = process.env.OIDC_ISSUER
+    ? undefined
+    : await startDevOidcProvider({ redirectUris: [`${consoleUrl}/auth/callback`] });
+  if (stopping) return void (await oidcProvider?.close());
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: process.env.NODE_ENV ?? 'development',
@@ -172,6 +182,17 @@ async function main(): Promise<void> {
       ? {}
       : { WEBAUTHN_RP_ID: 'localhost', WEBAUTHN_ORIGINS: `http://localhost:${port}` }),
     ...(graphStandin ? { GRAPH_URL: graphStandin.url, GRAPH_CREDENTIAL: 'standin' } : {}),
+    CONSOLE_URL: consoleUrl,
+    ...(oidcProvider
+      ? {
+          OIDC_ISSUER: oidcProvider.issuer,
+          OIDC_CLIENT_ID: oidcProvider.clientId,
+          AUTH_ISSUERS: JSON.stringify([
+            ...(process.env.AUTH_ISSUERS ? (JSON.parse(process.env.AUTH_ISSUERS) as unknown[]) : []),
+            oidcProvider.trustEntry,
+          ]),
+        }
+      : {}),
   };
   let config;
   try {
@@ -244,6 +265,7 @@ async function main(): Promise<void> {
   log(
     [
       `breakglass dev ready in ${((Date.now() - started) / 1000).toFixed(1)} s: API ${apiUrl} (docs ${apiUrl}/docs)`,
+      `  Console    ${consoleUrl}${oidcProvider ? `  (sign in at the dev provider ${oidcProvider.issuer} as alice, bob, carol, erin or dev-admin; any password)` : ''}`,
       `  Temporal   ${config.TEMPORAL_ADDRESS}${yours('TEMPORAL_ADDRESS')}${temporalUi ? `  UI ${temporalUi}` : ''}  (worker on task queue ${config.TEMPORAL_TASK_QUEUE})`,
       `  Key Vault  ${config.KEYVAULT_URL}${yours('KEYVAULT_URL')}`,
       `  Postgres   ${describeUrl(config.DATABASE_URL)}${yours('DATABASE_URL')}`,

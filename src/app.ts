@@ -15,6 +15,9 @@ import { identityMappingRoutes } from './routes/v1/identity-mappings';
 import { passkeyRoutes } from './routes/v1/passkeys';
 import { sessionRoutes } from './routes/v1/sessions';
 import { watchRoutes } from './routes/v1/watch';
+import fastifyCookie from '@fastify/cookie';
+import { consoleRoutes } from './console/routes';
+import { securityHeadersPlugin } from './plugins/external/security-headers';
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
@@ -51,6 +54,8 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await app.register(errorsPlugin);
   await app.register(methodNotAllowedPlugin);
   await app.register(swaggerPlugin);
+  await app.register(securityHeadersPlugin);
+  await app.register(fastifyCookie);
   await app.register(authPlugin, { config: deps.config, auth: deps.auth, pool: deps.pool, audit: deps.audit });
   await app.register(healthRoutes, { deps });
   await app.register(accountRoutes, { deps });
@@ -60,5 +65,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await app.register(passkeyRoutes, { deps });
   await app.register(identityMappingRoutes, { deps });
   await app.register(watchRoutes, { deps });
+  // The web console (static files at /) and its sign-in routes.
+  await app.register(consoleRoutes, { deps });
   return app;
 }

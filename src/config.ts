@@ -3,6 +3,7 @@ import { sinkListSchema } from './alerts/sinks';
 import { DEV_ISSUER } from './auth/dev-issuer';
 import { authConfigProblems, authConfigShape } from './auth/auth-config';
 import { isIsoDuration } from './domain/durations';
+import { consoleConfigProblems, consoleConfigShape } from './console/console-config';
 
 /**
  * Every environment variable of the contract, validated once at start.
@@ -129,6 +130,8 @@ export const configSchema = z.object({
     .max(1000)
     .default(3),
   WATCH_DRIFT_INTERVAL: isoDurationSetting('an ISO-8601 duration such as P1D').default('P1D'),
+  // The web console's OpenID Connect sign-in (src/console/console-config.ts).
+  ...consoleConfigShape,
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -167,7 +170,13 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET_BEARING = new Set(['DATABASE_URL', 'ALERT_WEBHOOK_URLS', 'ALERT_SINKS', 'ALERT_WEBHOOK_SECRET']);
+const SECRET_BEARING = new Set([
+  'DATABASE_URL',
+  'ALERT_WEBHOOK_URLS',
+  'ALERT_SINKS',
+  'ALERT_WEBHOOK_SECRET',
+  'OIDC_CLIENT_SECRET',
+]);
 
 /** What each required variable wants, for the message when it is missing. */
 const REQUIRED_WANTS: Record<string, string> = {
@@ -203,7 +212,10 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     });
     throw new ConfigError(problems);
   }
-  const authProblems = authConfigProblems(result.data, isProduction(env));
+  const authProblems = [
+    ...authConfigProblems(result.data, isProduction(env)),
+    ...consoleConfigProblems(result.data, isProduction(env)),
+  ];
   if (authProblems.length > 0) throw new ConfigError(authProblems);
   if (isProduction(env)) {
     const problems = productionChecks(result.data);

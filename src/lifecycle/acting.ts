@@ -181,12 +181,6 @@ export function createActing(deps: LifecycleDeps) {
 
 export type Acting = ReturnType<typeof createActing>;
 
-/** Membership is checked against the account as it is now: a requester removed mid-flight can no longer act. */
-export const stillRequester = (account: Account, actor: Actor): Refusal | null =>
-  actor.isAdmin || account.requesters.includes(actor.id)
-    ? null
-    : { type: REFUSAL.forbidden, reason: 'you are no longer a requester of this account' };
-
 /** The call ran out of its deadline (the SDK wraps the gRPC status in ServiceError): nothing is known of its outcome. */
 export function isDeadline(error: unknown): boolean {
   for (

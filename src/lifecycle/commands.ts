@@ -8,10 +8,10 @@ import {
   type ReviewArgs,
 } from '../domain/messages';
 import type { RequestView } from '../domain/request';
-import { mayCancel, mayClose, mayDecide, mayReveal, mayRevealStepUp, mayReview } from '../domain/rules';
 import { isSecretDisabledError } from '../keyvault/secret-client';
 import { RefusedError } from '../errors';
-import { createActing, stillRequester, type Caller, type LifecycleDeps, type Revealed } from './acting';
+import { ACTION_RULES, availableActions } from './action-rules';
+import { createActing, type Caller, type LifecycleDeps, type Revealed } from './acting';
 import { createRequestCreation } from './create-request';
 
 export type { Caller, CreateRequestInput, LifecycleDeps, Revealed } from './acting';
@@ -40,7 +40,7 @@ export function createLifecycle(deps: LifecycleDeps) {
         requestId,
         decision === 'approve' ? 'request.approve' : 'request.deny',
         args,
-        (view, account) => mayDecide(view, account, caller),
+        (view, account) => ACTION_RULES[decision](view, account, caller, Date.now()),
         (updateId) => handle(requestId).executeUpdate(decideUpdate, { args: [args], updateId }),
       );
       return result;
@@ -53,7 +53,7 @@ export function createLifecycle(deps: LifecycleDeps) {
         requestId,
         'request.cancel',
         args,
-        (view, account) => mayCancel(view, caller) ?? stillRequester(account, caller),
+        (view, account) => ACTION_RULES.cancel(view, account, caller, Date.now()),
         (updateId) => handle(requestId).executeUpdate(cancelUpdate, { args: [args], updateId }),
       );
       return result;
@@ -67,10 +67,7 @@ export function createLifecycle(deps: LifecycleDeps) {
         requestId,
         'credential.reveal',
         args,
-        (current, account) =>
-          mayReveal(current, caller, Date.now()) ??
-          stillRequester(account, { ...caller, isAdmin: false }) ??
-          mayRevealStepUp([current.policy, account.policy], caller, Date.now()),
+        (current, account) => ACTION_RULES.reveal(current, account, caller, Date.now()),
         (updateId) => handle(requestId).executeUpdate(authorizeRevealUpdate, { args: [args], updateId }),
       );
       try {
@@ -102,7 +99,7 @@ export function createLifecycle(deps: LifecycleDeps) {
         requestId,
         'session.close',
         args,
-        (view, account) => mayClose(view, caller) ?? stillRequester(account, caller),
+        (view, account) => ACTION_RULES.close(view, account, caller, Date.now()),
         (updateId) => handle(requestId).executeUpdate(closeUpdate, { args: [args], updateId }),
       );
       return result;
@@ -115,10 +112,16 @@ export function createLifecycle(deps: LifecycleDeps) {
         requestId,
         'review',
         args,
-        (view, account) => mayReview(view, account, caller),
+        (view, account) => ACTION_RULES.review(view, account, caller, Date.now()),
         (updateId) => handle(requestId).executeUpdate(reviewUpdate, { args: [args], updateId }),
       );
       return result;
+    },
+
+    /** What this caller may do now, by the same rules the actions apply (null: allowed, else the refusal). */
+    async actions(caller: Caller, requestId: string) {
+      const { view, account } = await loadVisible(caller, requestId, 'request.read');
+      return availableActions(view, account, caller, Date.now());
     },
 
     /** The projection is the read path; the workflow's query is the source of truth when they differ. */

@@ -129,3 +129,21 @@ export const requestListSchema = z
 export const revealSchema = z
   .object({ value: z.string(), version: z.string(), releaseExpiresAt: z.string() })
   .meta({ id: 'Reveal' });
+
+const actionState = z.object({
+  allowed: z.boolean(),
+  // The service's reason when not allowed now: Forbidden (never for this person) or Conflict (not in this state).
+  refusal: z.enum(['Forbidden', 'Conflict']).nullable(),
+  reason: z.string().nullable(),
+});
+
+export const requestActionsSchema = z
+  .object({
+    approve: actionState,
+    deny: actionState,
+    cancel: actionState,
+    reveal: actionState,
+    close: actionState,
+    review: actionState,
+  })
+  .meta({ id: 'RequestActions' });

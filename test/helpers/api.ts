@@ -37,6 +37,8 @@ export async function setupApi(
     worker?: boolean;
     harness?: Harness;
     harnessOptions?: Parameters<typeof setupHarness>[1];
+    /** A fixed port, for a configuration that names the API's own URL (CONSOLE_URL). */
+    port?: number;
   } = {},
 ): Promise<ApiHarness> {
   // A given harness lets a second API instance share the first one's database and task queue.
@@ -60,7 +62,7 @@ export async function setupApi(
   });
   const deps = createAppDeps(config);
   const app = await buildApp(deps, { logger: { ...(loggerOptions(config) as object), stream } });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = app.server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   t.teardown(async () => {

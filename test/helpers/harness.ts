@@ -96,7 +96,7 @@ function quietRuntime() {
  */
 export async function setupHarness(
   t: Teardown,
-  options: { worker?: boolean; graph?: GraphApi } = {},
+  options: { worker?: boolean; graph?: GraphApi; alerts?: { consoleUrl?: string } } = {},
 ): Promise<Harness> {
   quietRuntime();
   const stack = await testStack();
@@ -131,6 +131,7 @@ export async function setupHarness(
       secrets,
       alertSinks: sinkMap([sink.url]),
       graph: options.graph,
+      ...(options.alerts ? { alerts: options.alerts } : {}),
       workflowBundle: { codePath: stack.workflowBundlePath },
     });
     const running = worker.run();

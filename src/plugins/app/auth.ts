@@ -9,6 +9,7 @@ import type { AuditRepository } from '../../audit/audit-repository';
 import type { Config } from '../../config';
 import { withTransaction, type Pool } from '../../db/pool';
 import { RefusedError } from '../../errors';
+import { sessionFromCookie } from '../../console/cookie-session';
 
 export { SigningKeysUnavailableError, UnauthenticatedError } from '../../auth/errors';
 export { createKeySet, type KeySetOptions } from '../../auth/jwks-cache';
@@ -165,6 +166,28 @@ export const authPlugin = fp<{
           amr: found.amr,
           authTime: found.authTime,
           sessionId: found.id,
+        };
+        return;
+      }
+      // The console's HttpOnly cookie (src/console/cookie-session.ts), CSRF-checked; an Authorization header wins.
+      const cookieSession = auth
+        ? await sessionFromCookie(request, auth.sessions, config.CONSOLE_URL, async (actor, reason) => {
+            if (pool && audit)
+              await withTransaction(pool, (tx) =>
+                audit.append(tx, {
+                  actor,
+                  action: 'auth.refused',
+                  details: { reason, method: request.method, path: request.url.split('?')[0]! },
+                }),
+              );
+          })
+        : null;
+      if (cookieSession) {
+        request.principal = {
+          ...principalOf(cookieSession.principal, cookieSession.roles),
+          amr: cookieSession.amr,
+          authTime: cookieSession.authTime,
+          sessionId: cookieSession.id,
         };
         return;
       }

@@ -9,6 +9,7 @@ import {
   decisionBody,
   idempotencyKeyHeader,
   listQuery,
+  requestActionsSchema,
   requestListSchema,
   requestSchema,
   revealSchema,
@@ -88,6 +89,30 @@ export const requestRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
       },
     },
     async (request) => deps.lifecycle.get(request.principal, request.params.id),
+  );
+
+  app.get(
+    '/v1/requests/:id/actions',
+    {
+      schema: {
+        tags: ['requests'],
+        summary: 'What the caller may do on this request now, by the rules the actions apply; otherwise why not',
+        params: idParams,
+        response: { 200: requestActionsSchema, ...problems },
+      },
+    },
+    async (request) => {
+      const actions = await deps.lifecycle.actions(request.principal, request.params.id);
+      return Object.fromEntries(
+        Object.entries(actions).map(([name, refusal]) => [
+          name,
+          { allowed: !refusal, refusal: refusal?.type ?? null, reason: refusal?.reason ?? null },
+        ]),
+      ) as Record<
+        keyof typeof actions,
+        { allowed: boolean; refusal: 'Forbidden' | 'Conflict' | null; reason: string | null }
+      >;
+    },
   );
 
   app.post(
