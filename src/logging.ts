@@ -1,4 +1,4 @@
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Config } from './config';
 
 /**
@@ -8,6 +8,7 @@ import type { Config } from './config';
 export function loggerOptions(config: Pick<Config, 'LOG_LEVEL'>): FastifyServerOptions['logger'] {
   return {
     level: config.LOG_LEVEL,
+    serializers: { req: requestForLog },
     redact: {
       paths: [
         'req.headers.authorization',
@@ -24,5 +25,19 @@ export function loggerOptions(config: Pick<Config, 'LOG_LEVEL'>): FastifyServerO
       ],
       censor: '[redacted]',
     },
+  };
+}
+
+/** Sign-in URLs carry the provider's authorization code and state in their query: logged without it. */
+const SIGN_IN_PATH = /^\/auth\//;
+
+function requestForLog(request: FastifyRequest) {
+  const url = SIGN_IN_PATH.test(request.url) ? request.url.split('?')[0] : request.url;
+  return {
+    method: request.method,
+    url,
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
   };
 }

@@ -104,6 +104,11 @@ void t.test('console pages, headers, cookie sessions and CSRF', async (t) => {
     t.equal((await api.call('GET', '/auth/session', { headers: { cookie } })).body.signedIn, false);
     t.equal((await api.call('GET', '/v1/requests', { headers: { cookie } })).status, 401, 'the cookie no longer works');
     t.notOk(api.logs.join('\n').includes(token), 'the session token is in no log line');
+    const callback = await api.call('GET', '/auth/callback?code=SECRET-CODE-4711&state=STATE-0815');
+    t.equal(callback.status, 200, 'a callback without a pending sign-in ends on the sign-in page (after its redirect)');
+    const logged = api.logs.join('\n');
+    t.match(logged, /"url":"\/auth\/callback"/, 'the callback is logged by its path');
+    t.notOk(logged.includes('SECRET-CODE-4711') || logged.includes('STATE-0815'), 'without the code or state');
   });
 
   await t.test('a passkey sign-in for the console refuses another Origin (login CSRF)', async (t) => {
