@@ -19,13 +19,17 @@ export interface FailingSink {
   reportEventId: string;
 }
 
+// The actions are written into the text (not parameters), so the planner can use the partial index
+// of migration 008, whose predicate names them.
+const SINK_STATE = `action IN ('${SINK_FAILING}', '${SINK_RECOVERED}')`;
+
 async function latest(
   db: Queryable,
   sink: string,
 ): Promise<{ action: string; eventId: string; details: Record<string, unknown> } | null> {
   const { rows } = await db.query<{ action: string; event_id: string; details: Record<string, unknown> }>(
-    `SELECT action, event_id, details FROM audit_events WHERE action IN ($1, $2) AND details->>'sink' = $3 ORDER BY seq DESC LIMIT 1`,
-    [SINK_FAILING, SINK_RECOVERED, sink],
+    `SELECT action, event_id, details FROM audit_events WHERE ${SINK_STATE} AND details->>'sink' = $1 ORDER BY seq DESC LIMIT 1`,
+    [sink],
   );
   return rows[0] ? { action: rows[0].action, eventId: rows[0].event_id, details: rows[0].details } : null;
 }
@@ -80,12 +84,14 @@ export function createSinkHealth(pool: Pool) {
   };
 }
 
+/** The latest state row of each sink. */
+export const FAILING_SINKS_SQL = `SELECT DISTINCT ON (details->>'sink') action, event_id, at, details FROM audit_events
+     WHERE ${SINK_STATE} ORDER BY details->>'sink', seq DESC`;
+
 /** Sinks whose latest state is failing, for /readyz (which stays green: alerts wait, nothing is lost). */
 export async function failingSinks(db: Queryable): Promise<FailingSink[]> {
   const { rows } = await db.query<{ action: string; event_id: string; at: string; details: Record<string, string> }>(
-    `SELECT DISTINCT ON (details->>'sink') action, event_id, at, details FROM audit_events
-     WHERE action IN ($1, $2) ORDER BY details->>'sink', seq DESC`,
-    [SINK_FAILING, SINK_RECOVERED],
+    FAILING_SINKS_SQL,
   );
   return rows
     .filter((row) => row.action === SINK_FAILING)
