@@ -1,53 +1,13 @@
-import t, { type Test } from 'tap';
-import { ConfigError, loadConfigOrExit, parseConfig } from '../src/config';
+import t from 'tap';
+import { loadConfigOrExit, parseConfig } from '../src/config';
 import { lines, runScript } from './helpers/foundation-process';
+import { GOOD, without, refused, refusedWith } from './helpers/config-env';
 
 /**
  * The configuration contract (design.md, "Configuration"): every variable validated at start,
  * a bad value stops the process with one clear line naming the variable and what it wants,
  * secrets are never echoed, and production refuses the settings that exist only for the local stack.
  */
-
-const GOOD = {
-  DATABASE_URL: 'postgres://breakglass:s3cret-db-pass@db.internal:5432/breakglass',
-  TEMPORAL_ADDRESS: 'temporal.internal:7233',
-  KEYVAULT_URL: 'https://contoso-bg.vault.azure.net',
-  AUTH_ISSUER: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000001/v2.0',
-  AUTH_AUDIENCE: '11111111-2222-3333-4444-555555555555',
-  AUTH_JWKS_URL: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000001/discovery/v2.0/keys',
-} as const;
-
-type Env = Record<string, string | undefined>;
-
-const without = (env: Env, name: string): Env =>
-  Object.fromEntries(Object.entries(env).filter(([key]) => key !== name));
-
-/** parseConfig must throw a ConfigError; returns it (or null after recording a failure). */
-function refused(t: Test, env: Env, label: string): ConfigError | null {
-  try {
-    parseConfig(env as NodeJS.ProcessEnv);
-    t.fail(`${label}: was accepted`);
-    return null;
-  } catch (error) {
-    t.ok(error instanceof ConfigError, `${label}: ConfigError`);
-    if (!(error instanceof ConfigError)) return null;
-    t.equal(error.name, 'ConfigError', `${label}: named ConfigError`);
-    t.notMatch(error.message, /\n/, `${label}: one line`);
-    return error;
-  }
-}
-
-function refusedWith(t: Test, env: Env, label: string, variable: string, wants: RegExp): ConfigError | null {
-  const error = refused(t, env, label);
-  if (!error) return null;
-  t.match(error.message, new RegExp(`\\b${variable}\\b`), `${label}: names ${variable}`);
-  t.match(error.message, wants, `${label}: says what ${variable} wants`);
-  t.ok(
-    error.problems.some((problem) => problem.includes(variable) && wants.test(problem)),
-    `${label}: one listed problem names ${variable} and what it wants`,
-  );
-  return error;
-}
 
 void t.test('a minimal good environment parses with the documented defaults', async (t) => {
   const config = parseConfig({ ...GOOD });
@@ -214,71 +174,6 @@ void t.test('each required variable, when missing, is named with what it wants',
   }
   const all = refused(t, {}, 'empty environment');
   t.equal(all?.problems.length, 6, 'every missing required variable is reported at once');
-});
-
-void t.test('production refuses the local-stack settings', async (t) => {
-  const PROD = { ...GOOD, NODE_ENV: 'production', ALERT_WEBHOOK_URLS: 'https://hooks.example.com/breakglass' };
-  const config = parseConfig(PROD);
-  t.equal(config.NODE_ENV, 'production', 'a proper production environment is accepted');
-  t.equal(config.KEYVAULT_CREDENTIAL, 'managed');
-
-  refusedWith(
-    t,
-    { ...PROD, KEYVAULT_CA_CERT: '/etc/ssl/emulator-ca.pem' },
-    'KEYVAULT_CA_CERT',
-    'KEYVAULT_CA_CERT',
-    /refused when NODE_ENV=production/,
-  );
-  refusedWith(
-    t,
-    { ...PROD, KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true' },
-    'challenge verification off',
-    'KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION',
-    /refused when NODE_ENV=production/,
-  );
-  refusedWith(
-    t,
-    { ...PROD, KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: '1' },
-    'challenge verification off (1)',
-    'KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION',
-    /refused/,
-  );
-  refusedWith(
-    t,
-    { ...PROD, KEYVAULT_CREDENTIAL: 'emulator' },
-    'emulator credential',
-    'KEYVAULT_CREDENTIAL',
-    /emulator.*refused when NODE_ENV=production/,
-  );
-  refusedWith(t, { ...PROD, AUTH_JWKS_URL: 'http://idp.internal/jwks' }, 'http JWKS', 'AUTH_JWKS_URL', /https:\/\//);
-  refusedWith(t, without(PROD, 'ALERT_WEBHOOK_URLS'), 'no webhook', 'ALERT_WEBHOOK_URLS', /at least one webhook/);
-  refusedWith(
-    t,
-    { ...PROD, ALERT_WEBHOOK_URLS: 'https://hooks.example.com/a,http://siem.internal/b' },
-    'an http webhook',
-    'ALERT_WEBHOOK_URLS',
-    /https:\/\//,
-  );
-
-  const many = refused(
-    t,
-    { ...PROD, KEYVAULT_CREDENTIAL: 'emulator', KEYVAULT_CA_CERT: '/x.pem', AUTH_JWKS_URL: 'http://idp/jwks' },
-    'several at once',
-  );
-  t.equal(many?.problems.length, 3, 'all production problems are reported together');
-
-  t.doesNotThrow(
-    () =>
-      parseConfig({
-        ...GOOD,
-        NODE_ENV: 'test',
-        KEYVAULT_CA_CERT: '/x.pem',
-        KEYVAULT_CREDENTIAL: 'emulator',
-        KEYVAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
-        AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks',
-      }),
-    'the same settings are fine outside production',
-  );
 });
 
 void t.test('loadConfigOrExit prints one line and exits 78 in-process', async (t) => {

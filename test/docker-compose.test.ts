@@ -1,113 +1,34 @@
 import t from 'tap';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import { parse } from 'yaml';
 import { ensureTls, tlsNames } from '../devstack/keyvault-emulator/tls';
 import { dockerfileInstructions } from './helpers/dockerfile';
-import { configSchema, parseConfig } from '../src/config';
+import { parseConfig } from '../src/config';
+import {
+  ROOT,
+  read,
+  compose,
+  services,
+  REQUIRED_INTERPOLATION,
+  USER_ENV,
+  resolved,
+  commandOf,
+  flagOf,
+  SCHEMA_KEYS,
+  REQUIRED_KEYS,
+  APP_SERVICES,
+  environmentOf,
+  interpolate,
+} from './helpers/compose';
 
 /**
  * The shape of the Docker stack (docker-compose.yml, Dockerfile, .dockerignore). Docker is not
  * needed: the files are read and checked against the configuration schema and the rules the
  * stack promises in its comments. The stack itself can only be run on a machine with Docker.
  */
-
-const ROOT = join(__dirname, '..');
-const read = (name: string) => readFileSync(join(ROOT, name), 'utf8');
-
-interface Healthcheck {
-  test?: string[] | string;
-}
-interface Service {
-  image?: string;
-  build?: { context?: string; dockerfile?: string } | string;
-  command?: string[] | string;
-  environment?: Record<string, unknown> | string[];
-  depends_on?: Record<string, { condition?: string }> | string[];
-  healthcheck?: Healthcheck;
-  volumes?: string[];
-  ports?: string[];
-  restart?: string;
-  networks?: Record<string, { aliases?: string[] } | null> | string[];
-}
-interface Compose {
-  services: Record<string, Service>;
-  volumes?: Record<string, unknown>;
-  configs?: Record<string, { content?: string; file?: string }>;
-}
-
-const compose = parse(read('docker-compose.yml')) as Compose;
-const services = compose.services;
-
-/** `environment` as a map, whichever of the two Compose forms it is written in. */
-function environmentOf(name: string): Record<string, string> {
-  const environment = services[name]?.environment ?? {};
-  if (Array.isArray(environment)) {
-    return Object.fromEntries(
-      environment.map((entry) => {
-        const at = entry.indexOf('=');
-        return at === -1 ? [entry, ''] : [entry.slice(0, at), entry.slice(at + 1)];
-      }),
-    );
-  }
-  return Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, String(value)]));
-}
-
-/** Compose interpolation: `$$`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?err}`, `${VAR?err}`, `$VAR`. */
-const INTERPOLATION = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
-
-function interpolate(value: string, vars: Record<string, string>): string {
-  return value.replace(
-    INTERPOLATION,
-    (match, braced?: string, colon?: string, operator?: string, argument?: string, bare?: string) => {
-      if (match === '$$') return '$';
-      const name = (braced ?? bare)!;
-      const set = vars[name];
-      const usable = colon ? set !== undefined && set !== '' : set !== undefined;
-      if (operator === '-') return usable ? set! : argument!;
-      if (operator === '?') {
-        if (!usable) throw new Error(`${name} is required: ${argument}`);
-        return set!;
-      }
-      if (operator === '+') return usable ? argument! : '';
-      return set ?? '';
-    },
-  );
-}
-
-/** `${NAME:?message}`: a value that must come from the user's environment and has no fallback. */
-const REQUIRED_INTERPOLATION = /^\$\{([A-Za-z_][A-Za-z0-9_]*):\?[^}]+\}$/;
-
-/** What a user puts in `.env` before `docker compose up`; stand-ins, never used anywhere else. */
-const USER_ENV: Record<string, string> = {
-  POSTGRES_PASSWORD: 'a1'.repeat(24),
-  BREAKGLASS_DB_PASSWORD: 'b2'.repeat(24),
-  TEMPORAL_DB_PASSWORD: 'c3'.repeat(24),
-  AUTH_ISSUER: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000001/v2.0',
-  AUTH_AUDIENCE: '11111111-2222-3333-4444-555555555555',
-  AUTH_JWKS_URL: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000001/discovery/v2.0/keys',
-};
-
-const resolved = (name: string) =>
-  Object.fromEntries(Object.entries(environmentOf(name)).map(([key, value]) => [key, interpolate(value, USER_ENV)]));
-
-/** `command` as a list of arguments, and the value after one of its flags. */
-const commandOf = (name: string): string[] => {
-  const command = services[name]?.command ?? [];
-  return Array.isArray(command) ? command : command.split(/\s+/);
-};
-const flagOf = (name: string, flag: string): string | undefined => {
-  const args = commandOf(name);
-  const at = args.indexOf(flag);
-  return at === -1 ? undefined : args[at + 1];
-};
-
-const SCHEMA_KEYS = Object.keys(configSchema.shape) as Array<keyof typeof configSchema.shape>;
-const REQUIRED_KEYS = SCHEMA_KEYS.filter((key) => !configSchema.shape[key].safeParse(undefined).success);
-const APP_SERVICES = ['api', 'worker'] as const;
 
 void t.test('every service of the stack is defined', async (t) => {
   for (const name of ['postgres', 'temporal', 'temporal-ui', 'keyvault', 'api', 'worker']) {
