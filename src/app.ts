@@ -53,8 +53,9 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await app.register(rateLimitPlugin);
   await app.register(errorsPlugin);
   await app.register(methodNotAllowedPlugin);
-  await app.register(swaggerPlugin);
+  // Before the docs: a plugin's routes get the hooks registered before it, and /docs must have the headers too.
   await app.register(securityHeadersPlugin);
+  await app.register(swaggerPlugin);
   await app.register(fastifyCookie);
   await app.register(authPlugin, { config: deps.config, auth: deps.auth, pool: deps.pool, audit: deps.audit });
   await app.register(healthRoutes, { deps });

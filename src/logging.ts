@@ -32,7 +32,9 @@ export function loggerOptions(config: Pick<Config, 'LOG_LEVEL'>): FastifyServerO
 const SIGN_IN_PATH = /^\/auth\//;
 
 function requestForLog(request: FastifyRequest) {
-  const url = SIGN_IN_PATH.test(request.url) ? request.url.split('?')[0] : request.url;
+  // The matched route as well as the raw URL: a percent-encoded path (/%61uth/...) reaches the same route.
+  const signIn = SIGN_IN_PATH.test(request.url) || SIGN_IN_PATH.test(request.routeOptions?.url ?? '');
+  const url = signIn ? request.url.split('?')[0] : request.url;
   return {
     method: request.method,
     url,

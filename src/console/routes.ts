@@ -19,6 +19,7 @@ import {
   setSessionCookie,
 } from './cookie-session';
 import { createOidc, OidcUnavailableError, type PendingLogin } from './oidc';
+import { consolePrincipal, safeReturnTo, type OidcIdentity } from './principal';
 
 /**
  * The web console: static files (console/) at `/`, whose script does everything through the
@@ -31,10 +32,6 @@ export const PAGE_ROUTES = ['/', '/new', '/requests/:id', '/audit', '/accounts',
 const LOGIN_COOKIE = '__Host-bg_login';
 const hidden = { hide: true } as object;
 const signInLimit = { rateLimit: { max: 300, timeWindow: '1 minute' } };
-
-/** Only a path of this console (never another host, nor `//host`) may be where a sign-in returns. */
-const safeReturnTo = (value: unknown) =>
-  typeof value === 'string' && /^\/(?![/\\])[A-Za-z0-9\-._~/]{0,200}$/.test(value) ? value : '/';
 
 const pendingLogin = z.object({
   state: z.string().min(1).max(200),
@@ -69,13 +66,8 @@ export const consoleRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, 
   }
 
   /** Where the OIDC identity becomes a principal: the same way its tokens would (roles trusted, or the admin's mapping). */
-  async function principalOf(identity: { issuer: string; subject: string; principal: string; roles: string[] }) {
-    if (identity.issuer === config.AUTH_ISSUER) return { id: identity.principal, roles: identity.roles };
-    const entry = config.AUTH_ISSUERS?.find((candidate) => candidate.issuer === identity.issuer);
-    if (entry?.principal === 'token') return { id: identity.principal, roles: identity.roles };
-    const mapped = await deps.auth.mappings.resolve(deps.pool, identity.issuer, identity.subject);
-    return mapped ? { id: mapped, roles: [] } : null;
-  }
+  const principalOf = (identity: OidcIdentity) =>
+    consolePrincipal(config, identity, (issuer, subject) => deps.auth.mappings.resolve(deps.pool, issuer, subject));
 
   const toSignIn = (reply: FastifyReply, error: string) =>
     reply.code(303).header('location', `/signin?error=${error}`).send();
@@ -193,28 +185,29 @@ export const consoleRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, 
 
   app.post('/auth/logout', { schema: hidden }, async (request, reply) => {
     const token = sessionCookieOf(request);
-    if (token) {
-      const session = await sessions.authenticate(token).catch(() => null);
-      try {
-        checkCsrf(request, token, config.CONSOLE_URL);
-      } catch (error) {
-        if (error instanceof RefusedError)
-          await audit(session?.principal ?? 'anonymous', 'auth.refused', {
-            reason: error.reason,
-            path: '/auth/logout',
-          });
-        throw error;
-      }
-      if (session) {
-        await withTransaction(deps.pool, async (tx) => {
-          await sessions.revoke(session.id, session.principal, tx);
-          await deps.audit.append(tx, {
-            actor: session.principal,
-            action: 'session.revoked',
-            details: { sessionId: session.id, owner: session.principal, signedOut: true },
-          });
+    // Without the cookie (a cross-site form never carries it) there is nothing to end: answering
+    // with a cleared cookie would let any site sign a responder out in the middle of an incident.
+    if (!token) return reply.code(204).send();
+    const session = await sessions.authenticate(token).catch(() => null);
+    try {
+      checkCsrf(request, token, config.CONSOLE_URL);
+    } catch (error) {
+      if (error instanceof RefusedError)
+        await audit(session?.principal ?? 'anonymous', 'auth.refused', {
+          reason: error.reason,
+          path: '/auth/logout',
         });
-      }
+      throw error;
+    }
+    if (session) {
+      await withTransaction(deps.pool, async (tx) => {
+        await sessions.revoke(session.id, session.principal, tx);
+        await deps.audit.append(tx, {
+          actor: session.principal,
+          action: 'session.revoked',
+          details: { sessionId: session.id, owner: session.principal, signedOut: true },
+        });
+      });
     }
     clearSessionCookie(reply);
     return reply.code(204).send();

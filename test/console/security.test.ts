@@ -29,6 +29,13 @@ void t.test('console pages, headers, cookie sessions and CSRF', async (t) => {
     t.match(csp, /frame-ancestors 'none'/);
     t.notMatch(csp, /unsafe-inline|unsafe-eval|https?:/, 'no inline script, no third-party origin');
     t.notMatch(home.text, /<script(?![^>]*\bsrc=)/, 'no inline script in the page');
+    const docs = await fetch(`${api.baseUrl}/docs/static/index.html`);
+    t.equal(docs.status, 200, 'the API docs page');
+    t.match(
+      docs.headers.get('content-security-policy') ?? '',
+      /frame-ancestors 'none'/,
+      'the API docs carry the headers too',
+    );
     const deep = await api.call('GET', '/requests/6f1c2a3e-1111-4222-8333-944455556666');
     t.equal(deep.status, 200, 'an alert link serves the console');
     t.equal(deep.text, home.text);
@@ -109,6 +116,11 @@ void t.test('console pages, headers, cookie sessions and CSRF', async (t) => {
     const logged = api.logs.join('\n');
     t.match(logged, /"url":"\/auth\/callback"/, 'the callback is logged by its path');
     t.notOk(logged.includes('SECRET-CODE-4711') || logged.includes('STATE-0815'), 'without the code or state');
+    await api.call('GET', '/%61uth/callback?code=SECRET-CODE-0042&state=x');
+    t.notOk(api.logs.join('\n').includes('SECRET-CODE-0042'), 'nor when the path is percent-encoded');
+    const stray = await fetch(`${api.baseUrl}/auth/logout`, { method: 'POST', redirect: 'manual' });
+    t.equal(stray.status, 204, 'a sign-out without the cookie (a cross-site form) ends nothing');
+    t.equal(stray.headers.get('set-cookie'), null, 'and clears no cookie');
   });
 
   await t.test('a passkey sign-in for the console refuses another Origin (login CSRF)', async (t) => {
