@@ -125,8 +125,14 @@ void t.test('four people in four browsers, from the request to the verified audi
   );
   t.notOk(storage.includes(secretValue), 'not in localStorage or sessionStorage');
   t.notOk(alice.url().includes(secretValue), 'not in the URL');
+  await alice.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await alice.getByRole('button', { name: 'Copy' }).click();
+  await alice.getByText('Copied to the clipboard').waitFor();
+  const clipboard = async () => String(await alice.evaluate('navigator.clipboard.readText()'));
+  t.equal(await clipboard(), secretValue, 'the copy button puts the credential on the clipboard');
   await secret.waitFor({ state: 'detached', timeout: 8_000 });
   t.notOk((await alice.content()).includes(secretValue), 'hidden again after the configured time');
+  t.equal(await clipboard(), '', 'and the clipboard is cleared with it');
   await alice.getByRole('button', { name: 'Reveal credential' }).click();
   await secret.waitFor();
   await alice.getByRole('link', { name: 'Home', exact: true }).click();

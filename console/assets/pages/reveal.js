@@ -5,7 +5,7 @@ import { say } from '../ui.js';
 /**
  * The credential appears only after a click, masked until shown, with a copy button. It lives
  * only in this panel's input (never in storage or the URL) and is removed after `seconds`
- * and whenever the page is left.
+ * and whenever the page is left; a copy in the clipboard is cleared then too.
  */
 export function revealPanel(path, seconds, cleanups) {
   const panel = h(
@@ -14,10 +14,14 @@ export function revealPanel(path, seconds, cleanups) {
     h('h3', { id: 'reveal-heading' }, 'Credential'),
   );
   let timer;
+  let copied = false;
   const hide = () => {
     clearTimeout(timer);
     panel.querySelector('.secret')?.remove();
     button.hidden = false;
+    // The copy must not outlive the panel: best effort (a browser may refuse a write without focus).
+    if (copied) navigator.clipboard.writeText('').catch(() => {});
+    copied = false;
   };
   cleanups.push(hide);
   const button = h(
@@ -58,7 +62,8 @@ export function revealPanel(path, seconds, cleanups) {
               onclick: async () => {
                 try {
                   await navigator.clipboard.writeText(input.value);
-                  say('Copied to the clipboard.');
+                  copied = true;
+                  say('Copied to the clipboard; it is cleared when the credential is hidden.');
                 } catch {
                   input.type = 'text';
                   input.select();
