@@ -4,6 +4,7 @@ import { DEV_ISSUER } from './auth/dev-issuer';
 import { authConfigProblems, authConfigShape } from './auth/auth-config';
 import { isIsoDuration } from './domain/durations';
 import { consoleConfigProblems, consoleConfigShape } from './console/console-config';
+import { commaList, urlField } from './config-fields';
 
 /**
  * Every environment variable of the contract, validated once at start.
@@ -19,33 +20,12 @@ const port = z.coerce
   .min(1, 'wants a port between 1 and 65535')
   .max(65535, 'wants a port between 1 and 65535');
 
-const url = (protocols: string[], what: string) =>
-  z
-    .string()
-    .trim()
-    .refine((value) => {
-      try {
-        return protocols.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, `wants ${what}`);
+const url = (protocols: string[], what: string) => urlField(protocols, `wants ${what}`);
 
 const hostPort = z
   .string()
   .trim()
   .regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'wants host:port, for example 127.0.0.1:7233');
-
-const commaList = <T extends z.ZodType<string, string>>(item: T) =>
-  z
-    .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((part) => part.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(item));
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', ''], { message: 'wants true or false' })

@@ -1,4 +1,5 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { upsertSchedule } from '../temporal/schedules';
 
 export const CHECKPOINT_WORKFLOW_TYPE = 'auditCheckpoint';
 
@@ -13,7 +14,6 @@ export async function ensureCheckpointSchedule(
   options: { taskQueue: string; everyMs: number },
 ): Promise<string> {
   const scheduleId = checkpointScheduleId(options.taskQueue);
-  const spec = { intervals: [{ every: options.everyMs }] };
   const action = {
     type: 'startWorkflow' as const,
     workflowType: CHECKPOINT_WORKFLOW_TYPE,
@@ -23,14 +23,6 @@ export async function ensureCheckpointSchedule(
     workflowExecutionTimeout: Math.max(options.everyMs, 60_000),
   };
   // A missed checkpoint (cluster down) is simply taken at the next interval.
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' };
-  try {
-    await client.schedule.create({ scheduleId, spec, action, policies });
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await client.schedule
-      .getHandle(scheduleId)
-      .update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, ...policies } }));
-  }
+  await upsertSchedule(client, scheduleId, options.everyMs, action, '1 minute');
   return scheduleId;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { urlField } from '../config-fields';
 import { ALERT_SEVERITIES } from '../domain/lifecycle';
 
 export const SINK_FORMATS = ['generic', 'slack', 'teams', 'pagerduty'] as const;
@@ -7,16 +8,7 @@ export type SinkFormat = (typeof SINK_FORMATS)[number];
 
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 
-const httpUrl = z
-  .string()
-  .trim()
-  .refine((value) => {
-    try {
-      return ['http:', 'https:'].includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, 'wants an http(s) URL');
+const httpUrl = urlField(['http:', 'https:'], 'wants an http(s) URL');
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,39}$/, 'wants a short lower-case name (letters, digits, . _ -)');
 const minSeverity = z.enum(ALERT_SEVERITIES, { message: 'wants info, warning, high or critical' });

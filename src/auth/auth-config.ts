@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { commaList, urlField } from '../config-fields';
 import { durationToMs, isIsoDuration } from '../domain/durations';
 
 /**
@@ -8,16 +9,7 @@ import { durationToMs, isIsoDuration } from '../domain/durations';
 
 export const SUPPORTED_ISSUER_ALGORITHMS = ['RS256', 'ES256'] as const;
 
-const httpUrl = z
-  .string()
-  .trim()
-  .refine((value) => {
-    try {
-      return ['https:', 'http:'].includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, 'jwksUrl wants an http(s) URL');
+const httpUrl = urlField(['https:', 'http:'], 'jwksUrl wants an http(s) URL');
 
 export const issuerEntry = z
   .object({
@@ -62,41 +54,20 @@ export const duration = (what: string, maxMs: number) =>
     );
 
 /** WEBAUTHN_ORIGINS: comma separated origins (scheme://host[:port]), exactly as the browser reports them. */
-export const originList = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((part) => part.trim())
-      .filter(Boolean),
-  )
-  .pipe(
-    z.array(
-      z.string().refine((value) => {
-        try {
-          return new URL(value).origin === value;
-        } catch {
-          return false;
-        }
-      }, 'wants comma-separated origins such as https://breakglass.contoso.com'),
-    ),
-  );
+export const originList = commaList(
+  z.string().refine((value) => {
+    try {
+      return new URL(value).origin === value;
+    } catch {
+      return false;
+    }
+  }, 'wants comma-separated origins such as https://breakglass.contoso.com'),
+);
 
-export const aaguidList = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((part) => part.trim().toLowerCase())
-      .filter(Boolean),
-  )
-  .pipe(
-    z.array(
-      z
-        .string()
-        .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'wants comma-separated AAGUIDs'),
-    ),
-  );
+export const aaguidList = commaList(
+  z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'wants comma-separated AAGUIDs'),
+  (part) => part.toLowerCase(),
+);
 
 export const authConfigShape = {
   AUTH_ISSUERS: issuersList.optional(),

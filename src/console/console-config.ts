@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { urlField } from '../config-fields';
 
 /**
  * Configuration of the web console's sign-in (OpenID Connect authorization code with PKCE,
@@ -6,17 +7,10 @@ import { z } from 'zod';
  * passkey sign-in works either way.
  */
 export const consoleConfigShape = {
-  OIDC_ISSUER: z
-    .string()
-    .trim()
-    .refine((value) => {
-      try {
-        return ['https:', 'http:'].includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, 'wants the issuer URL of the OpenID provider, such as https://login.microsoftonline.com/{tid}/v2.0')
-    .optional(),
+  OIDC_ISSUER: urlField(
+    ['https:', 'http:'],
+    'wants the issuer URL of the OpenID provider, such as https://login.microsoftonline.com/{tid}/v2.0',
+  ).optional(),
   OIDC_CLIENT_ID: z.string().trim().min(1, "wants the console's client (application) id").optional(),
   // Optional: without it the console is a public client (PKCE alone); with it, client_secret_post as well.
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),

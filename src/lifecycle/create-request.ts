@@ -17,10 +17,7 @@ import { isDeadline, sha256, type Acting, type CreateRequestInput, type Lifecycl
 
 const START_DEADLINE_MS = 6_500;
 
-/**
- * Creating a request: the workflow is started with an update that answers once it has recorded
- * the creation, so the API writes nothing itself and a crash leaves a whole request or none.
- */
+/** Creating a request: update-with-start of its workflow, and the Idempotency-Key that names the request. */
 export function createRequestCreation(deps: LifecycleDeps, { refuse, within }: Acting) {
   const { pool, temporal, accounts, requests } = deps;
   const idempotency = createIdempotencyRepository();

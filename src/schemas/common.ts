@@ -64,6 +64,10 @@ export const problemSchema = z
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 
+/** The problem+json answers a route may give, for its response schema (the OpenAPI document lists each). */
+export const problemResponses = <S extends number>(...statuses: S[]) =>
+  Object.fromEntries(statuses.map((status) => [status, problemSchema])) as Record<S, typeof problemSchema>;
+
 /**
  * The longest id a path may carry. The router is given the same limit (`maxParamLength` in
  * app.ts), so a longer id gets the schema's 400 rather than the router's 414.

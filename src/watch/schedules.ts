@@ -1,9 +1,5 @@
-import {
-  ScheduleAlreadyRunning,
-  ScheduleOverlapPolicy,
-  type Client,
-  type ScheduleOptionsAction,
-} from '@temporalio/client';
+import type { Client, ScheduleOptionsAction } from '@temporalio/client';
+import { upsertSchedule } from '../temporal/schedules';
 import type { SigninWatchSettings } from '../../activities/watch-types';
 import { durationToMs } from '../domain/durations';
 
@@ -24,19 +20,9 @@ export interface WatchScheduleOptions {
   driftEvery?: string;
 }
 
-async function upsert(client: Client, scheduleId: string, everyMs: number, action: ScheduleOptionsAction) {
-  const spec = { intervals: [{ every: everyMs }] };
-  // A tick missed while the server was down is caught up once, not replayed many times.
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: Math.max(10_000, everyMs) };
-  try {
-    await client.schedule.create({ scheduleId, spec, action, policies });
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await client.schedule
-      .getHandle(scheduleId)
-      .update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, ...policies } }));
-  }
-}
+// A tick missed while the server was down is caught up once, not replayed many times.
+const upsert = (client: Client, scheduleId: string, everyMs: number, action: ScheduleOptionsAction) =>
+  upsertSchedule(client, scheduleId, everyMs, action, Math.max(10_000, everyMs));
 
 /** Creates the Schedules, or brings existing ones to the configured interval and settings. */
 export async function ensureWatchSchedules(client: Client, options: WatchScheduleOptions): Promise<void> {

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Auth } from '../../auth';
+import type { Session } from '../../auth/sessions';
 import { SigningKeysUnavailableError, UnauthenticatedError } from '../../auth/errors';
 import { createIssuers, type Issuers, type TrustedIssuer } from '../../auth/issuers';
 import type { KeySetOptions } from '../../auth/jwks-cache';
@@ -57,6 +58,14 @@ const principalOf = (id: string, roles: string[]): Principal => ({
   roles,
   isAdmin: roles.includes(ROLES.admin),
   isAuditor: roles.includes(ROLES.auditor),
+});
+
+/** The principal of a service session, whether it came as a Bearer token or in the console's cookie. */
+const fromSession = (session: Session): Principal => ({
+  ...principalOf(session.principal, session.roles),
+  amr: session.amr,
+  authTime: session.authTime,
+  sessionId: session.id,
 });
 
 /**
@@ -160,13 +169,7 @@ export const authPlugin = fp<{
     app.decorate('authenticate', async (request: FastifyRequest) => {
       const session = BEARER_SESSION.exec(request.headers.authorization ?? '');
       if (session && auth) {
-        const found = await auth.sessions.authenticate(session[1]!);
-        request.principal = {
-          ...principalOf(found.principal, found.roles),
-          amr: found.amr,
-          authTime: found.authTime,
-          sessionId: found.id,
-        };
+        request.principal = fromSession(await auth.sessions.authenticate(session[1]!));
         return;
       }
       // The console's HttpOnly cookie (src/console/cookie-session.ts), CSRF-checked; an Authorization header wins.
@@ -183,12 +186,7 @@ export const authPlugin = fp<{
           })
         : null;
       if (cookieSession) {
-        request.principal = {
-          ...principalOf(cookieSession.principal, cookieSession.roles),
-          amr: cookieSession.amr,
-          authTime: cookieSession.authTime,
-          sessionId: cookieSession.id,
-        };
+        request.principal = fromSession(cookieSession);
         return;
       }
       request.principal = await fromToken(request);

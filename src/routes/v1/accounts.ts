@@ -3,20 +3,13 @@ import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../../app-deps';
 import { accountSchema, createAccountBody, patchAccountBody } from '../../schemas/account';
-import { idParams, problemSchema } from '../../schemas/common';
+import { idParams, problemResponses } from '../../schemas/common';
 
 /** Rules across fields that JSON Schema cannot state: the document says them in words. */
 const SEPARATION =
   'Nobody may be both a requester and an approver or reviewer, and there must be at least policy.requiredApprovals approvers; otherwise 400 naming the field.';
 
-const problems = {
-  400: problemSchema,
-  401: problemSchema,
-  403: problemSchema,
-  404: problemSchema,
-  409: problemSchema,
-  503: problemSchema,
-};
+const problems = problemResponses(400, 401, 403, 404, 409, 503);
 
 export const accountRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugin, { deps }) => {
   const app = plugin.withTypeProvider<ZodTypeProvider>();

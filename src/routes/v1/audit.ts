@@ -4,9 +4,9 @@ import type { AppDeps } from '../../app-deps';
 import { mayReadAudit } from '../../domain/rules';
 import { RefusedError } from '../../errors';
 import { auditListSchema, auditQuery, verifyQuery, verifySchema } from '../../schemas/audit';
-import { problemSchema } from '../../schemas/common';
+import { problemResponses } from '../../schemas/common';
 
-const problems = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 503: problemSchema };
+const problems = problemResponses(400, 401, 403, 503);
 
 export const auditRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugin, { deps }) => {
   const app = plugin.withTypeProvider<ZodTypeProvider>();

@@ -6,16 +6,9 @@ import { mayManage } from '../../domain/rules';
 import { withTransaction } from '../../db/pool';
 import { NotFoundError, RefusedError } from '../../errors';
 import { identityMappingBody, identityMappingKey, identityMappingSchema } from '../../schemas/auth';
-import { problemSchema } from '../../schemas/common';
+import { problemResponses } from '../../schemas/common';
 
-const problems = {
-  400: problemSchema,
-  401: problemSchema,
-  403: problemSchema,
-  404: problemSchema,
-  409: problemSchema,
-  503: problemSchema,
-};
+const problems = problemResponses(400, 401, 403, 404, 409, 503);
 
 /** Admin-managed (issuer, subject) → principal: how a further issuer's identities act. */
 export const identityMappingRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugin, { deps }) => {

@@ -5,16 +5,9 @@ import { z } from 'zod';
 import type { AppDeps } from '../../app-deps';
 import type { Passkey } from '../../auth/passkeys-repository';
 import { enrolBody, passkeyQuery, passkeySchema, webauthnOptions } from '../../schemas/auth';
-import { passkeyIdParams, problemSchema } from '../../schemas/common';
+import { passkeyIdParams, problemResponses } from '../../schemas/common';
 
-const problems = {
-  400: problemSchema,
-  401: problemSchema,
-  403: problemSchema,
-  404: problemSchema,
-  409: problemSchema,
-  503: problemSchema,
-};
+const problems = problemResponses(400, 401, 403, 404, 409, 503);
 
 /** Public fields only: the stored public key and counter stay inside the service. */
 const view = ({ publicKey: _publicKey, counter: _counter, transports: _transports, ...rest }: Passkey) => rest;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { AppDeps } from '../../app-deps';
-import { idParams, problemSchema } from '../../schemas/common';
+import { idParams, problemResponses, problemSchema } from '../../schemas/common';
 import {
   cancelBody,
   closeBody,
@@ -17,14 +17,7 @@ import {
 } from '../../schemas/request';
 import { decodeCursor, encodeCursor } from './cursor';
 
-const problems = {
-  400: problemSchema,
-  401: problemSchema,
-  403: problemSchema,
-  404: problemSchema,
-  409: problemSchema,
-  503: problemSchema,
-};
+const problems = problemResponses(400, 401, 403, 404, 409, 503);
 
 /** Routes parse, call one lifecycle command, and shape the reply; the rules live in the commands. */
 export const requestRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugin, { deps }) => {

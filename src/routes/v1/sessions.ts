@@ -7,17 +7,9 @@ import type { Session } from '../../auth/sessions';
 import { withTransaction } from '../../db/pool';
 import { NotFoundError } from '../../errors';
 import { signedInSchema, sessionQuery, sessionSchema, signInBody, webauthnOptions } from '../../schemas/auth';
-import { idParams, problemSchema } from '../../schemas/common';
+import { idParams, problemResponses } from '../../schemas/common';
 
-const problems = {
-  400: problemSchema,
-  401: problemSchema,
-  403: problemSchema,
-  404: problemSchema,
-  409: problemSchema,
-  429: problemSchema,
-  503: problemSchema,
-};
+const problems = problemResponses(400, 401, 403, 404, 409, 429, 503);
 
 // Sign-in routes are open to anyone, so each is rate-limited per address.
 const signInLimit = { rateLimit: { max: 300, timeWindow: '1 minute' } };

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../app-deps';
 import { NotFoundError, RefusedError } from '../../errors';
 import { sendProblem } from '../../plugins/app/errors';
-import { idParams, problemSchema } from '../../schemas/common';
+import { idParams, problemResponses } from '../../schemas/common';
 import {
   caseListQuery,
   caseSchema,
@@ -24,14 +24,7 @@ import { DEFAULT_WATCH } from '../../db/accounts-repository';
 import { drillsCsv, lastSuccessful } from '../../watch/drills';
 import { drillListSchema } from '../../schemas/watch';
 
-const problems = {
-  400: problemSchema,
-  401: problemSchema,
-  403: problemSchema,
-  404: problemSchema,
-  409: problemSchema,
-  503: problemSchema,
-};
+const problems = problemResponses(400, 401, 403, 404, 409, 503);
 const SIGNIN_WATCH = 'signin';
 
 /** The watch's routes (issue 13): sign-ins of a request, unexplained-sign-in cases, drift checks and readiness. */
