@@ -1,4 +1,5 @@
 import type { SecretClient } from '@azure/keyvault-secrets';
+import type { AlertOutbox } from '../src/alerts/alert-outbox';
 import type { Sink } from '../src/alerts/sinks';
 import { createAuditRepository } from '../src/audit/audit-repository';
 import type { Pool } from '../src/db/pool';
@@ -14,9 +15,11 @@ export interface ActivityDeps {
   secrets: SecretClient;
   alertSinks: Map<string, Sink>;
   /** CONSOLE_URL and ALERT_FAILING_AFTER, when configured. */
-  alerts?: { consoleUrl?: string | undefined; failingAfterMs?: number };
+  alerts?: { consoleUrl?: string | undefined; failingAfterMs?: number; outboxSweepMs?: number };
   /** Microsoft Graph for the watch (issue 13); absent: the watch reports itself failing. */
   graph?: GraphApi;
+  /** Where recorded events' alerts go (see src/alerts/alert-outbox.ts). */
+  outbox: AlertOutbox;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -25,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
       pool: deps.pool,
       audit: createAuditRepository(),
       requests: createRequestsRepository(),
+      outbox: deps.outbox,
     }),
     ...createSealActivities({ secrets: deps.secrets }),
     ...createAlertActivities({ sinks: deps.alertSinks, pool: deps.pool, ...deps.alerts }),

@@ -3,15 +3,21 @@ import type { Pool } from '../src/db/pool';
 import { withTransaction } from '../src/db/pool';
 import type { AuditRepository } from '../src/audit/audit-repository';
 import { AccountBusyError, type RequestsRepository } from '../src/db/requests-repository';
-import { FAILURE } from '../src/domain/lifecycle';
+import type { AlertOutbox } from '../src/alerts/alert-outbox';
+import { ALERT_TYPES, FAILURE } from '../src/domain/lifecycle';
 import type { RecordEventInput } from './types';
 
 /**
  * Audit row and read model move together in one transaction, so neither can claim what the
- * other lacks. The read model's unique index keeps one open request per account: a creation
+ * other lacks, and the event's alerts go into the outbox in the same transaction. The read model's unique index keeps one open request per account: a creation
  * that would be a second one is refused (not retried), and nothing of it is written.
  */
-export function createRecordEvent(deps: { pool: Pool; audit: AuditRepository; requests: RequestsRepository }) {
+export function createRecordEvent(deps: {
+  pool: Pool;
+  audit: AuditRepository;
+  requests: RequestsRepository;
+  outbox: AlertOutbox;
+}) {
   const write = (input: RecordEventInput) =>
     withTransaction(deps.pool, async (tx) => {
       await deps.audit.append(tx, {
@@ -24,11 +30,23 @@ export function createRecordEvent(deps: { pool: Pool; audit: AuditRepository; re
         details: input.details,
       });
       await deps.requests.project(tx, input.view);
+      if (!input.alert) return [];
+      return deps.outbox.enqueue(tx, {
+        eventId: input.eventId,
+        type: input.alert.type,
+        severity: ALERT_TYPES[input.alert.type],
+        requestId: input.requestId,
+        accountId: input.accountId,
+        actor: input.actor,
+        at: input.at,
+        summary: input.alert.summary,
+      });
     });
 
   return async function recordEvent(input: RecordEventInput): Promise<void> {
     try {
-      await write(input);
+      // Sent once committed: no alert announces an event the trail does not hold.
+      deps.outbox.send(await write(input));
     } catch (error) {
       if (!(error instanceof AccountBusyError)) throw error;
       const abandoned = await deps.requests.removeAbandoned(deps.pool, input.accountId);

@@ -1,4 +1,5 @@
 import type { Alert } from '../src/domain/alert';
+import type { AlertType } from '../src/domain/lifecycle';
 import type { RequestView } from '../src/domain/request';
 
 export type { Alert, AuditHead, DeliverAlertInput } from '../src/domain/alert';
@@ -14,6 +15,8 @@ export interface RecordEventInput {
   accountId: string;
   details: Record<string, unknown>;
   view: RequestView;
+  /** The event's alert, written to the alert outbox with it (workflows started before the outbox send their own). */
+  alert?: { type: AlertType; summary: string };
 }
 
 export interface SecretRef {

@@ -1,6 +1,10 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { SecretClient } from '@azure/keyvault-secrets';
 import { createActivities, type ActivityDeps } from '../activities';
+import { startFailingReport } from '../activities/alerts';
+import { createAlertOutbox } from './alerts/alert-outbox';
+import { createAlertDelivery } from './alerts/delivery';
 import type { Sink } from './alerts/sinks';
 import type { Pool } from './db/pool';
 import type { GraphApi } from './watch/graph-api';
@@ -22,8 +26,28 @@ export interface WorkerDeps {
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
-export function createWorker(deps: WorkerDeps): Promise<Worker> {
-  return Worker.create({
+/** The Temporal worker and, beside it, the sender of the alert outbox; run and stopped together. */
+export interface BreakglassWorker {
+  run(): Promise<void>;
+  shutdown(): void;
+  getState(): ReturnType<Worker['getState']>;
+}
+
+export async function createWorker(deps: WorkerDeps): Promise<BreakglassWorker> {
+  const client = new Client({ connection: deps.connection, namespace: deps.namespace });
+  const alertDeps = { sinks: deps.alertSinks, pool: deps.pool, ...deps.alerts };
+  const outbox = createAlertOutbox({
+    pool: deps.pool,
+    delivery: createAlertDelivery(alertDeps),
+    report: (failing) => startFailingReport(client, deps.taskQueue, failing),
+    // The same logger as the activities' (Runtime.install decides where it writes).
+    log: {
+      info: (message, meta) => Runtime.instance().logger.info(message, meta),
+      warn: (message, meta) => Runtime.instance().logger.warn(message, meta),
+    },
+    ...(deps.alerts?.outboxSweepMs ? { sweepEveryMs: deps.alerts.outboxSweepMs } : {}),
+  });
+  const worker = await Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
@@ -34,6 +58,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
       alertSinks: deps.alertSinks,
       ...(deps.alerts ? { alerts: deps.alerts } : {}),
       graph: deps.graph,
+      outbox,
     }),
     // When a worker dies, its cached workflows' next tasks wait this long before another
     // worker may take them. The default (10 s) would keep a released credential open that
@@ -45,4 +70,16 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     // whole lifecycle's history); a tenant has a handful of requests active at once, not a hundred.
     maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
   });
+  return {
+    async run() {
+      outbox.start();
+      try {
+        await worker.run();
+      } finally {
+        await outbox.stop();
+      }
+    },
+    shutdown: () => worker.shutdown(),
+    getState: () => worker.getState(),
+  };
 }

@@ -5,6 +5,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyLocalActivities,
   sleep,
   workflowInfo,
@@ -43,6 +44,7 @@ const RESEAL_ALERT_EVERY = 10;
 // the API's deadline is longer, so a person is answered, not timed out.
 const UPDATE_SETTLE_WAIT = '4 seconds';
 const DEFAULT_HISTORY_LIMIT = 10_000;
+const ALERTS_IN_OUTBOX = 'alerts-in-outbox';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -55,10 +57,13 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export async function breakglassLifecycle(input: BreakglassInput): Promise<RequestView> {
   const view: RequestView = input.resume?.view ?? initialView(input);
-  const recorder = createRecorder(view, {
-    sinkIds: input.resume?.sinkIds ?? null,
-    undeliveredAlerts: input.resume?.undeliveredAlerts ?? [],
-  });
+  // Runs started before the alert outbox replay with the alerts they scheduled themselves.
+  const alertsInOutbox = patched(ALERTS_IN_OUTBOX);
+  const recorder = createRecorder(
+    view,
+    { sinkIds: input.resume?.sinkIds ?? null, undeliveredAlerts: input.resume?.undeliveredAlerts ?? [] },
+    alertsInOutbox,
+  );
   const { emit } = recorder;
   const historyLimit = input.limits?.historyEvents ?? DEFAULT_HISTORY_LIMIT;
 

@@ -32,12 +32,15 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /**
  * How the workflow writes what happened: each change goes to the timeline at once, then to the
  * audit trail and read model strictly in the order it happened (one event after the other), and
- * only once recorded is it alerted. So the trail follows causality even when a write is retried,
+ * only once recorded is it alerted: through the alert outbox written in the same transaction, or
+ * (workflows started before it) by deliverAlert activities scheduled here. So the trail follows causality even when a write is retried,
  * and no alert announces an event the trail does not hold.
  */
 export function createRecorder(
   view: RequestView,
   carried: { sinkIds: string[] | null; undeliveredAlerts: DeliverAlertInput[] },
+  /** The event's alert is written with it to the alert outbox (true for workflows started since it exists). */
+  alertsInOutbox: boolean,
 ) {
   let chain: Promise<void> = Promise.resolve();
   let queued = 0;
@@ -102,8 +105,9 @@ export function createRecorder(
           accountId: view.accountId,
           details,
           view: snapshot,
+          ...(spec && alertsInOutbox ? { alert: spec } : {}),
         });
-        if (spec) await alert(eventId, at, actor, spec);
+        if (spec && !alertsInOutbox) await alert(eventId, at, actor, spec);
       })
       .catch((error: unknown) => {
         halted = true;

@@ -256,11 +256,19 @@ void t.test('pagerduty: trigger for the criticals, then resolve when re-sealed, 
   });
 });
 
-void t.test('sink secrets (webhook tokens, routing key, signing secret) never enter workflow history', async (t) => {
-  for (const id of [released.id, denied.id]) {
-    const history = historyText(await h.temporal.workflow.getHandle(id).fetchHistory());
-    t.ok(history.includes('ops-slack'), 'the search sees sink names in history');
-    for (const needle of [slackToken, teamsSig, routingKey, secret, secret.replace(/^whsec_/, ''), rx.slack.url])
-      t.notOk(history.includes(needle), 'no sink secret in history');
-  }
-});
+void t.test(
+  'sink secrets (webhook tokens, routing key, signing secret) never enter workflow history or the outbox',
+  async (t) => {
+    for (const id of [released.id, denied.id]) {
+      const history = historyText(await h.temporal.workflow.getHandle(id).fetchHistory());
+      const outbox = JSON.stringify(
+        (await h.pool.query('SELECT * FROM alert_outbox WHERE request_id = $1', [id])).rows,
+      );
+      t.ok(outbox.includes('ops-slack'), 'the search sees sink names in the alert outbox');
+      for (const needle of [slackToken, teamsSig, routingKey, secret, secret.replace(/^whsec_/, ''), rx.slack.url]) {
+        t.notOk(history.includes(needle), 'no sink secret in history');
+        t.notOk(outbox.includes(needle), 'no sink secret in the alert outbox');
+      }
+    }
+  },
+);

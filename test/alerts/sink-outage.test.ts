@@ -121,14 +121,15 @@ void t.test(
       '/readyz lists them',
     );
 
-    const described = await h.temporal.workflow.getHandle(created.id).describe();
-    const lastFailures = (described.raw.pendingActivities ?? [])
-      .map((activity) => activity.lastFailure?.message ?? '')
-      .join('\n');
+    const pending = await h.pool.query<{ last_error: string | null }>(
+      'SELECT last_error FROM alert_outbox WHERE request_id = $1 AND delivered_at IS NULL',
+      [created.id],
+    );
+    const lastFailures = pending.rows.map((row) => row.last_error ?? '').join('\n');
     t.match(
       lastFailures,
       /alert sink (chat|pager) (unreachable|answered 500)/,
-      'the pending retries say which sink and why',
+      'the alerts waiting in the outbox say which sink and why',
     );
 
     // Back: chat on its old port, pager accepting again.
@@ -181,6 +182,7 @@ void t.test(
     const everywhere = {
       logs: logs.join(''),
       history,
+      outbox: JSON.stringify((await h.pool.query('SELECT * FROM alert_outbox')).rows),
       failures: lastFailures,
       readyz: ready.text,
       audit: JSON.stringify(audit),

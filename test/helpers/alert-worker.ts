@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { NativeConnection } from '@temporalio/worker';
+import { createOutboxRepository } from '../../src/alerts/outbox-repository';
 import type { Sink, SinkConfig } from '../../src/alerts/sinks';
 import { createWorker } from '../../src/worker';
 import { AlertSink } from './alert-sink';
@@ -69,7 +70,11 @@ export function historyText(history: unknown): string {
   });
 }
 
-/** True once every deliverAlert the workflow scheduled has completed (so no further alert is on its way). */
+/**
+ * True once every alert of the request has reached its sinks, so no further alert is on its way:
+ * the outbox's rows of the request (workflows since the outbox), and any deliverAlert the workflow
+ * scheduled itself (a failing re-seal, and workflows started before the outbox).
+ */
 export async function alertsSettled(h: Harness, workflowId: string): Promise<boolean> {
   const history = await h.temporal.workflow.getHandle(workflowId).fetchHistory();
   const scheduled = new Set<string>();
@@ -80,7 +85,8 @@ export async function alertsSettled(h: Harness, workflowId: string): Promise<boo
     const done = event.activityTaskCompletedEventAttributes?.scheduledEventId;
     if (done !== undefined && done !== null && scheduled.has(String(done))) completed += 1;
   }
-  return scheduled.size > 0 && completed === scheduled.size;
+  const outbox = await createOutboxRepository().pendingFor(h.pool, workflowId);
+  return scheduled.size + outbox.total > 0 && completed === scheduled.size && outbox.pending === 0;
 }
 
 /** Validates bodies against the documented receiver shapes in test/fixtures/alerts. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { NativeConnection, Runtime, DefaultLogger, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { SecretClient } from '@azure/keyvault-secrets';
 import { sinkMap } from '../../src/alerts/sinks';
@@ -123,7 +123,7 @@ export async function setupHarness(
   const workers: Array<{ stop(): Promise<void> }> = [];
   async function startWorker() {
     const connection = await NativeConnection.connect({ address: stack.env.TEMPORAL_ADDRESS });
-    const worker: Worker = await createWorker({
+    const worker = await createWorker({
       connection,
       namespace: 'default',
       taskQueue,

@@ -4,8 +4,11 @@ import { temporal } from '@temporalio/proto';
 import type { Client } from '@temporalio/client';
 
 export const HISTORIES_ROOT = join(__dirname, '..', 'workflows', 'histories');
-/** Histories of the current workflow type; `v1/` holds the frozen first version's. */
-export const HISTORIES_DIR = join(HISTORIES_ROOT, 'v2');
+/**
+ * Histories of the current workflow code, recorded by the path tests; `v1/` holds the frozen first
+ * version's, `v2/` the current type's from before the alert outbox (patch `alerts-in-outbox`).
+ */
+export const HISTORIES_DIR = join(HISTORIES_ROOT, 'v2-outbox');
 /** Histories of the watch's workflows (issue 13). */
 export const WATCH_HISTORIES_DIR = join(HISTORIES_ROOT, 'watch');
 

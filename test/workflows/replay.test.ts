@@ -20,10 +20,12 @@ const PATHS = [
   'reseal-failed-then-recovered',
   'review-overdue-then-completed',
 ];
-// v1: the frozen first workflow type (requests started before the crash-safe version); v2: the current one.
+// v1: the frozen first workflow type (requests started before the crash-safe version); v2: the current
+// one as it ran before the alert outbox; v2-outbox: the current code (patch `alerts-in-outbox`).
 const EXPECTED: Record<string, string[]> = {
   v1: PATHS,
   v2: [...PATHS, 'continued-as-new-while-resealing', 'creation-refused-account-busy'].sort(),
+  'v2-outbox': [...PATHS, 'continued-as-new-while-resealing', 'creation-refused-account-busy'].sort(),
   // The watch's workflows (issue 13), recorded by test/watch/signin-watch.test.ts and signin-case.test.ts.
   watch: ['signin-case-closed-after-reminders', 'signin-watch-recovered-with-case'],
 };
