@@ -125,6 +125,37 @@ export async function runFlows(
   return { ...times, failed };
 }
 
+/**
+ * Ours and the floor in alternating rounds (each round `concurrency` × a few flows), so a change in
+ * the machine's load during the run (other processes, a GC, the server compacting) falls on both
+ * alike instead of on whichever ran second.
+ */
+export async function runPaired(
+  ours: Flow,
+  floor: Flow,
+  count: number,
+  concurrency: number,
+): Promise<{ ours: StepTimes & { failed: number }; floor: StepTimes & { failed: number } }> {
+  const round = Math.max(concurrency * 2, 10);
+  const empty = () => ({
+    ...(Object.fromEntries([...STEPS, 'whole'].map((step) => [step, [] as number[]])) as StepTimes),
+    failed: 0,
+  });
+  const merged = { ours: empty(), floor: empty() };
+  for (let done = 0; done < count; done += round) {
+    const size = Math.min(round, count - done);
+    for (const [side, flow] of [
+      ['ours', ours],
+      ['floor', floor],
+    ] as const) {
+      const times = await runFlows(flow, size, Math.min(concurrency, size));
+      for (const key of [...STEPS, 'whole'] as const) merged[side][key].push(...times[key]);
+      merged[side].failed += times.failed;
+    }
+  }
+  return merged;
+}
+
 export type StepSummaries = Record<Step | 'whole', Summary>;
 export const summarizeSteps = (times: StepTimes) =>
   Object.fromEntries(

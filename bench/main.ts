@@ -5,7 +5,7 @@ import { Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/w
 import { startLocalStack } from '../devstack/stack';
 import { TEMPORAL_DYNAMIC_CONFIG } from '../devstack/temporal';
 import { benchApi } from './api';
-import { floorFlow, ourFlow, runFlows, summarizeSteps } from './lifecycle';
+import { floorFlow, ourFlow, runFlows, runPaired, summarizeSteps } from './lifecycle';
 import { machineInfo, rssMb } from './machine';
 import { parseOptions } from './options';
 import { formatReport, lifecycleRun, type BenchResults } from './report';
@@ -67,25 +67,20 @@ async function main() {
       failedFlows += times.failed;
       return summarizeSteps(times);
     };
+    const pairedRun = async (count: number, concurrency: number) => {
+      const { ours, floor } = await runPaired(ourFlowFn, floorFlowFn, count, concurrency);
+      failedFlows += ours.failed + floor.failed;
+      return lifecycleRun(count, concurrency, summarizeSteps(ours), summarizeSteps(floor));
+    };
 
     say(`services up in ${seconds(started)} s; warming up`);
     await runFlows(ourFlowFn, Math.min(options.concurrency, 5), Math.min(options.concurrency, 5));
     await runFlows(floorFlowFn, Math.min(options.concurrency, 5), Math.min(options.concurrency, 5));
 
-    say(`lifecycle: ${options.flows} flows one at a time, ours then the floor`);
-    const sequential = lifecycleRun(
-      options.flows,
-      1,
-      await timedRun(ourFlowFn, options.flows, 1),
-      await timedRun(floorFlowFn, options.flows, 1),
-    );
-    say(`lifecycle: ${options.flows} flows ${options.concurrency} at once, ours then the floor`);
-    const concurrent = lifecycleRun(
-      options.flows,
-      options.concurrency,
-      await timedRun(ourFlowFn, options.flows, options.concurrency),
-      await timedRun(floorFlowFn, options.flows, options.concurrency),
-    );
+    say(`lifecycle: ${options.flows} flows one at a time, ours and the floor in alternating rounds`);
+    const sequential = await pairedRun(options.flows, 1);
+    say(`lifecycle: ${options.flows} flows ${options.concurrency} at once, ours and the floor in alternating rounds`);
+    const concurrent = await pairedRun(options.flows, options.concurrency);
     const workerRssAfterLifecycleMb = rssMb(w.worker.child.pid);
 
     say(`api: GET /v1/requests/:id for ${options.apiSeconds} s each, ours then bare Fastify`);

@@ -18,6 +18,7 @@ export interface AlertOutboxDeps {
 // As the deliverAlert activity's retry policy: quickly at first, then every 10 seconds, forever.
 const RETRY_MS = [1_000, 2_000, 4_000, 8_000, 10_000];
 const SWEEP_BATCH = 50;
+const MAX_IN_FLIGHT = 200;
 
 /**
  * Alerts of recorded events: written with the event (enqueue, in its transaction), sent by the
@@ -63,8 +64,11 @@ export function createAlertOutbox(deps: AlertOutboxDeps) {
   }
 
   async function sweep(): Promise<void> {
+    // A slow sink must not pile up sends: what is not claimed waits for the next sweep.
+    const room = MAX_IN_FLIGHT - inFlight.size;
+    if (room <= 0) return;
     try {
-      send(await repository.claimDue(deps.pool, SWEEP_BATCH, claimMs));
+      send(await repository.claimDue(deps.pool, Math.min(SWEEP_BATCH, room), claimMs));
     } catch (error) {
       deps.log.warn('alert outbox sweep failed; next sweep tries again', { error: (error as Error).message });
     }
