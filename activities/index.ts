@@ -5,6 +5,7 @@ import { createAuditRepository } from '../src/audit/audit-repository';
 import type { Pool } from '../src/db/pool';
 import { createRequestsRepository } from '../src/db/requests-repository';
 import { createAlertActivities } from './alerts';
+import { createEffectActivities } from './effects';
 import { createRecordEvent } from './record-event';
 import { createSealActivities } from './seal';
 import { createWatchActivities } from './watch';
@@ -23,13 +24,15 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const recordEvent = createRecordEvent({
+    pool: deps.pool,
+    audit: createAuditRepository(),
+    requests: createRequestsRepository(),
+    outbox: deps.outbox,
+  });
   return {
-    recordEvent: createRecordEvent({
-      pool: deps.pool,
-      audit: createAuditRepository(),
-      requests: createRequestsRepository(),
-      outbox: deps.outbox,
-    }),
+    recordEvent,
+    ...createEffectActivities({ secrets: deps.secrets, recordEvent }),
     ...createSealActivities({ secrets: deps.secrets }),
     ...createAlertActivities({ sinks: deps.alertSinks, pool: deps.pool, ...deps.alerts }),
     ...createWatchActivities({ pool: deps.pool, graph: deps.graph }),

@@ -16,6 +16,7 @@ import { FAILURE, SYSTEM_ACTOR } from '../src/domain/lifecycle';
 import { initialView } from '../src/domain/initial-view';
 import type { BreakglassInput, RequestView, ResumeState } from '../src/domain/request';
 import { approvalsReached } from '../src/domain/rules';
+import { appendEvent, markClosed, markReleased, type EventDescription } from '../src/domain/view-changes';
 import { createRecorder } from './recorder';
 import { setLifecycleHandlers, type LifecycleProgress } from './lifecycle-handlers';
 
@@ -38,13 +39,33 @@ const { sealSecret } = proxyLocalActivities<Activities>({
   },
 });
 
+// The same two, each with the event that records it, in one task (runs started since patch CURRENT).
+const { releaseCredential } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+const { resealAndClose } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5 seconds',
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '2 seconds',
+    maximumAttempts: 3,
+  },
+});
+
 const RESEAL_PAUSE_MS = [2_000, 5_000, 15_000, 30_000, 60_000];
 const RESEAL_ALERT_EVERY = 10;
 // An accepted update waits this long for the resulting state before answering with what it has;
 // the API's deadline is longer, so a person is answered, not timed out.
 const UPDATE_SETTLE_WAIT = '4 seconds';
 const DEFAULT_HISTORY_LIMIT = 10_000;
-const ALERTS_IN_OUTBOX = 'alerts-in-outbox';
+/**
+ * Runs started since this patch send their alerts through the alert outbox (no deliverAlert
+ * activities in their history) and unseal or re-seal in the same task as the event that records
+ * it; runs started before replay as they ran.
+ */
+const CURRENT = 'alerts-outbox-and-combined-effects';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -57,12 +78,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export async function breakglassLifecycle(input: BreakglassInput): Promise<RequestView> {
   const view: RequestView = input.resume?.view ?? initialView(input);
-  // Runs started before the alert outbox replay with the alerts they scheduled themselves.
-  const alertsInOutbox = patched(ALERTS_IN_OUTBOX);
+  const current = patched(CURRENT);
   const recorder = createRecorder(
     view,
     { sinkIds: input.resume?.sinkIds ?? null, undeliveredAlerts: input.resume?.undeliveredAlerts ?? [] },
-    alertsInOutbox,
+    current,
   );
   const { emit } = recorder;
   const historyLimit = input.limits?.historyEvents ?? DEFAULT_HISTORY_LIMIT;
@@ -143,21 +163,20 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
   }
 
   // --- released ---
+  /** Applies an event an activity has recorded (stamped with the time its side effect succeeded). */
+  function applyRecorded(event: EventDescription, at: string): void {
+    appendEvent(view, event.action, event.actor, at, event.details);
+  }
+
   async function release(): Promise<void> {
+    if (current) {
+      const released = await releaseCredential({ secretName: input.secretName, view });
+      applyRecorded(markReleased(view, released.at, released.changedVersions), released.at);
+      return;
+    }
     const unsealed = await unsealSecret({ secretName: input.secretName });
-    const releasedMs = Date.now();
-    view.status = 'released';
-    view.releasedAt = iso(releasedMs);
-    view.releaseExpiresAt = iso(releasedMs + durationToMs(input.policy.releaseWindow));
-    await emit(
-      'credential.released',
-      SYSTEM_ACTOR,
-      { releaseExpiresAt: view.releaseExpiresAt, versions: unsealed.changedVersions },
-      {
-        type: 'credential.released',
-        summary: `credential of ${input.accountId} released until ${view.releaseExpiresAt}`,
-      },
-    );
+    const event = markReleased(view, iso(Date.now()), unsealed.changedVersions);
+    await emit(event.action, event.actor, event.details, event.alert);
   }
 
   /** Holds the release until the requester closes it or the window ends; says who closed it. */
@@ -169,12 +188,20 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
     return { actor: SYSTEM_ACTOR, summary: 'release window ended; session closed automatically', byWindowEnd: true };
   }
 
-  async function reseal(closer: ResumeState['closer'], failuresSoFar: number): Promise<void> {
+  /** Re-seals until it succeeds; resolves true when the closing of the session was recorded with it. */
+  async function reseal(closer: ResumeState['closer'], failuresSoFar: number): Promise<boolean> {
     for (let failures = failuresSoFar; ; failures += 1) {
       try {
-        await sealSecret({ secretName: input.secretName });
-        return;
-      } catch {
+        if (!current) {
+          await sealSecret({ secretName: input.secretName });
+          return false;
+        }
+        const closed = await resealAndClose({ secretName: input.secretName, view, closer });
+        applyRecorded(markClosed(view, closed.at, closer), closed.at);
+        return true;
+      } catch (error) {
+        // Sealed, but not recorded (PostgreSQL down): closeSession records it with its own retries.
+        if (current && recordFailedAfterSeal(error)) return false;
         log.error('re-seal failed; retrying', { requestId: view.id, failures: failures + 1 });
         if (failures % RESEAL_ALERT_EVERY === 0) {
           await recorder.alert(`${view.id}:reseal-failed:${failures + 1}`, iso(Date.now()), SYSTEM_ACTOR, {
@@ -190,23 +217,8 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
 
   // --- awaiting_review ---
   async function closeSession(closer: ResumeState['closer']): Promise<void> {
-    const closedMs = Date.now();
-    view.status = 'awaiting_review';
-    view.closedAt = iso(closedMs);
-    view.closedBy = closer.actor;
-    view.closeSummary = closer.summary;
-    view.reviewDueAt = iso(closedMs + durationToMs(input.policy.reviewDue));
-    await emit(
-      'session.closed',
-      closer.actor,
-      { detail: closer.summary, byWindowEnd: closer.byWindowEnd },
-      {
-        type: 'session.closed',
-        summary: closer.byWindowEnd
-          ? 'release window ended; credential re-sealed'
-          : `${closer.actor} closed the session`,
-      },
-    );
+    const event = markClosed(view, iso(Date.now()), closer);
+    await emit(event.action, event.actor, event.details, event.alert);
   }
 
   async function awaitReview(closer: ResumeState['closer'], remindersSoFar: number): Promise<void> {
@@ -245,6 +257,7 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
 
   const resume = input.resume;
   let closer: ResumeState['closer'];
+  let closed = false;
   if (!resume) {
     if (!(await create())) {
       // The request never existed: the caller is told why, and nothing was recorded.
@@ -258,13 +271,18 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
     if ((await awaitDecision()) === 'ended') return finish();
     await release();
     closer = await holdRelease();
-    await reseal(closer, 0);
+    closed = await reseal(closer, 0);
   } else {
     closer = resume.closer;
-    if (resume.phase === 'resealing') await reseal(closer, resume.resealFailures);
+    if (resume.phase === 'resealing') closed = await reseal(closer, resume.resealFailures);
   }
-  if (resume?.phase !== 'review_overdue') await closeSession(closer);
+  if (resume?.phase !== 'review_overdue' && !closed) await closeSession(closer);
   await awaitReview(closer, resume?.phase === 'review_overdue' ? resume.reminder : 0);
   await complete();
   return finish();
+}
+
+function recordFailedAfterSeal(error: unknown): boolean {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  return cause instanceof ApplicationFailure && cause.type !== FAILURE.sealFailed;
 }

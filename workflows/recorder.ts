@@ -3,6 +3,7 @@ import type { Activities } from '../activities';
 import type { DeliverAlertInput } from '../activities/types';
 import { ALERT_TYPES, FAILURE, type AlertType } from '../src/domain/lifecycle';
 import type { RequestView } from '../src/domain/request';
+import { appendEvent } from '../src/domain/view-changes';
 
 // Postgres writes take milliseconds: run them in the workflow task (no task dispatch), retried
 // until they succeed. A busy account is an answer, not a failure to retry.
@@ -82,13 +83,7 @@ export function createRecorder(
   /** Records a change that the caller has already applied to the view; resolves once it is in the trail. */
   function emit(action: string, actor: string, details: Record<string, unknown>, spec?: AlertSpec): Promise<void> {
     const at = iso(Date.now());
-    view.version += 1;
-    view.timeline.push({
-      at,
-      action,
-      actor,
-      ...(typeof details.detail === 'string' ? { detail: details.detail } : {}),
-    });
+    appendEvent(view, action, actor, at, details);
     const eventId = `${view.id}:${view.version}`;
     const snapshot = JSON.parse(JSON.stringify(view)) as RequestView;
     queued += 1;

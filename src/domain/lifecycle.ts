@@ -75,6 +75,8 @@ export const REFUSAL = {
 export const FAILURE = {
   /** The account already has a request that is pending_approval or released (the read model's unique index said so). */
   accountBusy: 'AccountBusy',
+  /** The re-seal failed, so nothing was recorded; the workflow goes on trying (and alerting). */
+  sealFailed: 'SealFailed',
 } as const;
 export type RefusalType = (typeof REFUSAL)[keyof typeof REFUSAL];
 

@@ -74,14 +74,13 @@ for (const fault of FAULT_KINDS) {
       // Keeps retrying: the workflow runs the re-seal again after the failed one (the activity's own retries are inside each).
       const resealsScheduled = async () => {
         const history = await h.temporal.workflow.getHandle(created.id).fetchHistory();
-        // The seal runs as a local activity: each attempt that finished is a marker naming it.
+        // The seal runs as a local activity (with the close's record since resealAndClose): each attempt
+        // that finished is a marker naming it.
         return (history.events ?? []).filter((event) => {
           const details = event.markerRecordedEventAttributes?.details;
           return Object.values(details ?? {}).some((payloads) =>
             (payloads.payloads ?? []).some((payload) =>
-              Buffer.from(payload.data ?? [])
-                .toString('utf8')
-                .includes('sealSecret'),
+              /sealSecret|resealAndClose/.test(Buffer.from(payload.data ?? []).toString('utf8')),
             ),
           );
         }).length;

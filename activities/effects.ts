@@ -1,0 +1,82 @@
+import { ApplicationFailure, log } from '@temporalio/activity';
+import type { SecretClient } from '@azure/keyvault-secrets';
+import { FAILURE } from '../src/domain/lifecycle';
+import type { RequestView } from '../src/domain/request';
+import { appendEvent, markClosed, markReleased, type Closer, type EventDescription } from '../src/domain/view-changes';
+import { sealAllVersions, unsealLatest } from '../src/keyvault/seal';
+import type { RecordEventInput } from './types';
+
+/** The request as it stands before the change, and where the change is recorded. */
+export interface EffectInput {
+  secretName: string;
+  /** The view before the change; the event is its next version. */
+  view: RequestView;
+}
+
+export interface CloseInput extends EffectInput {
+  closer: Closer;
+}
+
+export interface EffectResult {
+  /** When the side effect succeeded: the time of the event and of the state it starts. */
+  at: string;
+  changedVersions: string[];
+}
+
+/**
+ * A side effect on the secret and the event that records it, in one local activity: the event is
+ * stamped with the time the effect succeeded (the release window and the review delay start
+ * then), and is recorded only once it did. One task instead of two on the path a person waits on.
+ * The effects are idempotent, so a retry after the effect but before the record does no harm.
+ */
+export function createEffectActivities(deps: {
+  secrets: SecretClient;
+  recordEvent: (input: RecordEventInput) => Promise<void>;
+}) {
+  async function record(
+    before: RequestView,
+    at: string,
+    change: (view: RequestView) => EventDescription,
+  ): Promise<void> {
+    const view = structuredClone(before);
+    const event = change(view);
+    appendEvent(view, event.action, event.actor, at, event.details);
+    await deps.recordEvent({
+      eventId: `${view.id}:${view.version}`,
+      at,
+      actor: event.actor,
+      action: event.action,
+      requestId: view.id,
+      accountId: view.accountId,
+      details: event.details,
+      view,
+      alert: event.alert,
+    });
+  }
+
+  return {
+    async releaseCredential({ secretName, view }: EffectInput): Promise<EffectResult> {
+      const changedVersions = await unsealLatest(deps.secrets, secretName);
+      log.info('secret unsealed', { secretName, changedVersions: changedVersions.length });
+      const at = new Date().toISOString();
+      await record(view, at, (draft) => markReleased(draft, at, changedVersions));
+      return { at, changedVersions };
+    },
+
+    async resealAndClose({ secretName, view, closer }: CloseInput): Promise<EffectResult> {
+      let changedVersions: string[];
+      try {
+        changedVersions = await sealAllVersions(deps.secrets, secretName);
+      } catch (error) {
+        throw ApplicationFailure.retryable(
+          `re-seal of ${secretName} failed: ${(error as Error).message}`,
+          FAILURE.sealFailed,
+        );
+      }
+      log.info('secret sealed', { secretName, changedVersions: changedVersions.length });
+      const at = new Date().toISOString();
+      await record(view, at, (draft) => markClosed(draft, at, closer));
+      return { at, changedVersions };
+    },
+  };
+}
