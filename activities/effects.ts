@@ -13,6 +13,11 @@ export interface EffectInput {
   view: RequestView;
 }
 
+export interface ReleaseInput extends EffectInput {
+  /** The approval that authorises the release, recorded first (its view is the one given). */
+  approval?: RecordEventInput;
+}
+
 export interface CloseInput extends EffectInput {
   closer: Closer;
 }
@@ -55,7 +60,8 @@ export function createEffectActivities(deps: {
   }
 
   return {
-    async releaseCredential({ secretName, view }: EffectInput): Promise<EffectResult> {
+    async releaseCredential({ secretName, view, approval }: ReleaseInput): Promise<EffectResult> {
+      if (approval) await deps.recordEvent(approval);
       const changedVersions = await unsealLatest(deps.secrets, secretName);
       log.info('secret unsealed', { secretName, changedVersions: changedVersions.length });
       const at = new Date().toISOString();

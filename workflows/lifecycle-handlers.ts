@@ -19,11 +19,16 @@ import {
   mayReview,
   type Refusal,
 } from '../src/domain/rules';
-import type { Recorder } from './recorder';
+import type { AlertSpec, Recorder } from './recorder';
 
 /** What the handlers tell the lifecycle's main line (and what it tells the creation handler). */
 export interface LifecycleProgress {
   creation: 'pending' | 'created' | 'refused';
+  /**
+   * The approval that reached the required count, left for the main line to record in the same
+   * task as the unseal it authorises (runs since the combined-effects patch).
+   */
+  decidingApproval: { actor: string; details: Record<string, unknown>; alert: AlertSpec } | null;
   refusedBecause: string;
   closeRequested: { actor: string; summary: string } | null;
   reviewed: boolean;
@@ -36,6 +41,8 @@ interface HandlerContext {
   emit: Recorder['emit'];
   /** Waits (bounded) until done() holds and what was emitted is recorded. */
   settle: (done: () => boolean) => Promise<boolean>;
+  /** The deciding approval is recorded with the release (see LifecycleProgress.decidingApproval). */
+  approvalWithRelease: boolean;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -49,7 +56,14 @@ function refuse(refusal: Refusal | null): void {
  * at creation (the API checked them against the account as it is now); each handler changes the
  * view and records the event before answering.
  */
-export function setLifecycleHandlers({ input, view, progress, emit, settle }: HandlerContext): void {
+export function setLifecycleHandlers({
+  input,
+  view,
+  progress,
+  emit,
+  settle,
+  approvalWithRelease,
+}: HandlerContext): void {
   setHandler(stateQuery, () => view);
 
   setHandler(creationUpdate, async () => {
@@ -78,15 +92,13 @@ export function setLifecycleHandlers({ input, view, progress, emit, settle }: Ha
         return view;
       }
       const count = view.approvals.filter((approval) => approval.decision === 'approve').length;
-      await emit(
-        'request.approved',
-        actor,
-        { comment, approvals: count, required: view.requiredApprovals },
-        {
-          type: 'request.approved',
-          summary: `${actor} approved (${count} of ${view.requiredApprovals})`,
-        },
-      );
+      const details = { comment, approvals: count, required: view.requiredApprovals };
+      const alert: AlertSpec = {
+        type: 'request.approved',
+        summary: `${actor} approved (${count} of ${view.requiredApprovals})`,
+      };
+      if (approvalWithRelease && approvalsReached(view)) progress.decidingApproval = { actor, details, alert };
+      else await emit('request.approved', actor, details, alert);
       if (approvalsReached(view)) await settle(() => view.status !== 'pending_approval');
       return view;
     },

@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { RecordEventInput } from '../activities/types';
 import { durationToMs } from '../src/domain/durations';
 import { FAILURE, SYSTEM_ACTOR } from '../src/domain/lifecycle';
 import { initialView } from '../src/domain/initial-view';
@@ -90,6 +91,7 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
   const progress: LifecycleProgress = {
     creation: input.resume ? 'created' : 'pending',
     refusedBecause: '',
+    decidingApproval: null,
     closeRequested: input.resume ? input.resume.closer : null,
     reviewed: false,
   };
@@ -97,7 +99,7 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
   // The caller is answered only once the resulting state is in the audit trail and read model.
   const settle = (done: () => boolean) => condition(() => done() && recorder.settled(), UPDATE_SETTLE_WAIT);
 
-  setLifecycleHandlers({ input, view, progress, emit, settle });
+  setLifecycleHandlers({ input, view, progress, emit, settle, approvalWithRelease: current });
 
   async function finish(): Promise<RequestView> {
     await condition(allHandlersFinished);
@@ -170,7 +172,29 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
 
   async function release(): Promise<void> {
     if (current) {
-      const released = await releaseCredential({ secretName: input.secretName, view });
+      const deciding = progress.decidingApproval;
+      let approval: RecordEventInput | undefined;
+      if (deciding) {
+        // Recorded first, in the same task: the unseal still follows the approval that authorises it.
+        const at = iso(Date.now());
+        appendEvent(view, 'request.approved', deciding.actor, at, deciding.details);
+        approval = {
+          eventId: `${view.id}:${view.version}`,
+          at,
+          actor: deciding.actor,
+          action: 'request.approved',
+          requestId: view.id,
+          accountId: view.accountId,
+          details: deciding.details,
+          view,
+          alert: deciding.alert,
+        };
+      }
+      const released = await releaseCredential({
+        secretName: input.secretName,
+        view,
+        ...(approval ? { approval } : {}),
+      });
       applyRecorded(markReleased(view, released.at, released.changedVersions), released.at);
       return;
     }

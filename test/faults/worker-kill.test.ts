@@ -1,5 +1,6 @@
 import t from 'tap';
 import type { ChildProcess } from 'node:child_process';
+import { stateQuery } from '../../src/domain/messages';
 import { TcpProxy } from '../helpers/foundation-proxy';
 import { PEOPLE, setupHarness, type Harness } from '../helpers/harness';
 import { checkInvariants } from '../helpers/invariants';
@@ -37,6 +38,7 @@ async function kill(worker: ChildProcess): Promise<void> {
 }
 
 const statusOf = async (id: string) => (await h.requests.get(h.pool, id))?.status;
+const workflowStatus = async (id: string) => (await h.temporal.workflow.getHandle(id).query(stateQuery)).status;
 
 void t.test('worker killed right as the deciding approval arrives: the trail stays in causal order', async (t) => {
   for (const delayMs of [0, 80]) {
@@ -56,7 +58,13 @@ void t.test('worker killed right as the deciding approval arrives: the trail sta
     await kill(worker);
     await startWorker();
     await deciding;
-    await eventually('released after the restart', async () => (await statusOf(created.id)) === 'released', 60_000);
+    // The read model may say released from the killed worker's task (its records were committed)
+    // while the new worker is still re-running that task: wait for the workflow too.
+    await eventually(
+      'released after the restart',
+      async () => (await statusOf(created.id)) === 'released' && (await workflowStatus(created.id)) === 'released',
+      60_000,
+    );
     await checkInvariants(t, h, created.id);
     await h.lifecycle.close(who(PEOPLE.requester), created.id, 'done');
     await eventually('closed', async () => (await statusOf(created.id)) === 'awaiting_review', 30_000);

@@ -7,7 +7,8 @@ import { eventually } from '../helpers/wait';
 
 /**
  * The unseal and the re-seal run in one local activity with the event that records them
- * (releaseCredential, resealAndClose): the event is stamped with the time the effect succeeded,
+ * (releaseCredential, resealAndClose; the release with the approval that decides it): the event
+ * is stamped with the time the effect succeeded,
  * and a record that fails after a successful re-seal is not mistaken for a failing re-seal.
  */
 
@@ -80,8 +81,19 @@ void t.test('release and close are stamped with the time their effect succeeded,
 
   t.same(
     await localActivities(id),
-    ['recordEvent', 'recordEvent', 'recordEvent', 'releaseCredential', 'resealAndClose'],
-    'the unseal and the re-seal each ran with their record, in one task',
+    ['recordEvent', 'recordEvent', 'releaseCredential', 'resealAndClose'],
+    'the deciding approval, the unseal and its record ran in one task, the re-seal and its record in another',
+  );
+  t.same(
+    (await h.audit.list(h.pool, { requestId: id, limit: 100 })).map((event) => `${event.action} ${event.actor}`),
+    [
+      `request.created ${PEOPLE.requester}`,
+      `request.approved ${PEOPLE.approver1}`,
+      `request.approved ${PEOPLE.approver2}`,
+      'credential.released system',
+      `session.closed ${PEOPLE.requester}`,
+    ],
+    'the trail in causal order: the deciding approval before the release',
   );
   await h.lifecycle.review(who(PEOPLE.reviewer), id, REVIEW);
   await h.temporal.workflow.getHandle(id).result();
