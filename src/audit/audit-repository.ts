@@ -59,12 +59,16 @@ export function createAuditRepository() {
      */
     async append(tx: Queryable, event: NewAuditEvent): Promise<AuditEvent> {
       const eventId = event.eventId ?? randomUUID();
-      const head = await tx.query<{ seq: number; hash: string }>(
-        'SELECT seq, hash FROM audit_head WHERE id FOR UPDATE',
+      // One round trip for the head (locked) and the event if it is already there; one to write both.
+      const found = await tx.query<{ head_seq: number; head_hash: string } & Partial<Row>>(
+        `SELECT h.seq AS head_seq, h.hash AS head_hash, e.*
+         FROM audit_head h LEFT JOIN audit_events e ON e.event_id = $1
+         WHERE h.id FOR UPDATE OF h`,
+        [eventId],
       );
-      const existing = await tx.query<Row>('SELECT * FROM audit_events WHERE event_id = $1', [eventId]);
-      if (existing.rows[0]) return fromRow(existing.rows[0]);
-      const prev = head.rows[0] ?? { seq: 0, hash: GENESIS_HASH };
+      const row = found.rows[0];
+      if (row?.event_id) return fromRow(row as Row);
+      const prev = row ? { seq: row.head_seq, hash: row.head_hash } : { seq: 0, hash: GENESIS_HASH };
       const fields: AuditFields = {
         seq: prev.seq + 1,
         eventId,
@@ -77,8 +81,11 @@ export function createAuditRepository() {
       };
       const hash = hashEvent(fields, prev.hash);
       await tx.query(
-        `INSERT INTO audit_events (seq, event_id, at, actor, action, request_id, account_id, details, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        `WITH appended AS (
+           INSERT INTO audit_events (seq, event_id, at, actor, action, request_id, account_id, details, prev_hash, hash)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           RETURNING seq, hash)
+         UPDATE audit_head SET seq = appended.seq, hash = appended.hash FROM appended WHERE audit_head.id`,
         [
           fields.seq,
           eventId,
@@ -92,7 +99,6 @@ export function createAuditRepository() {
           hash,
         ],
       );
-      await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id', [fields.seq, hash]);
       return { ...fields, prevHash: prev.hash, hash };
     },
 
