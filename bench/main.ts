@@ -7,12 +7,12 @@ import { TEMPORAL_DYNAMIC_CONFIG } from '../devstack/temporal';
 import { benchApi } from './api';
 import { floorFlow, ourFlow, runFlows, summarizeSteps } from './lifecycle';
 import { machineInfo, rssMb } from './machine';
-import { parseOptions } from './options';
-import { formatReport, lifecycleRun, type BenchResults } from './report';
+import { parseOptions, type BenchOptions } from './options';
+import { formatApiOnlyReport, formatReport, lifecycleRun, type ApiOnlyResults, type BenchResults } from './report';
 import { benchReveal } from './reveal';
 import { openRequests } from './scale';
 import { ratio } from './stats';
-import { buildWorld } from './world';
+import { buildWorld, type World } from './world';
 
 /**
  * `npm run bench`: starts its own Temporal dev server, PostgreSQL and Key Vault (as the tests
@@ -55,6 +55,10 @@ async function main() {
     const w = world;
     const workerRssIdleMb = rssMb(w.worker.child.pid);
     const apiRssIdleMb = rssMb(w.api.child.pid);
+    if (options.only === 'api') {
+      await apiOnly(w, options, machine, apiRssIdleMb, log, say, started);
+      return;
+    }
     const [flowAccounts, [revealAccount]] = await Promise.all([
       w.createAccounts(options.concurrency),
       w.createAccounts(1),
@@ -89,12 +93,9 @@ async function main() {
     const workerRssAfterLifecycleMb = rssMb(w.worker.child.pid);
 
     say(`api: GET /v1/requests/:id for ${options.apiSeconds} s each, ours then bare Fastify`);
-    const [completed] = await w.pool
-      .query<{ id: string }>("SELECT id FROM requests WHERE status = 'completed' LIMIT 1")
-      .then((r) => r.rows);
     const api = await benchApi(
       w,
-      completed!.id,
+      await completedRequestId(w),
       { connections: options.apiConnections, seconds: options.apiSeconds },
       log,
     );
@@ -153,6 +154,45 @@ async function main() {
     serviceLog.end();
     rmSync(runDir, { recursive: true, force: true });
   }
+}
+
+/** `--only api`: one flow for a completed request to read, then the API section alone; its figures only in the JSON. */
+async function apiOnly(
+  w: World,
+  options: BenchOptions,
+  machine: ReturnType<typeof machineInfo>,
+  apiRssIdleMb: number,
+  log: (line: string) => void,
+  say: (line: string) => void,
+  started: number,
+) {
+  say(`services up in ${seconds(started)} s; one flow for a completed request`);
+  const flow = await runFlows(ourFlow(w, await w.createAccounts(1)), 1, 1);
+  if (flow.failed) throw new Error('the flow that makes the request to read failed');
+  say(`api: GET /v1/requests/:id for ${options.apiSeconds} s each, ours then bare Fastify`);
+  const api = await benchApi(
+    w,
+    await completedRequestId(w),
+    { connections: options.apiConnections, seconds: options.apiSeconds },
+    log,
+  );
+  const results: ApiOnlyResults = {
+    machine: { ...machine, loadAverageAfter: machineInfo().loadAverage },
+    options: { ...options },
+    api: { ...api, rssIdleMb: apiRssIdleMb, rssAfterMb: rssMb(w.api.child.pid) },
+    seconds: seconds(started),
+  };
+  const output = resolve(options.output);
+  writeFileSync(output, `${JSON.stringify(results, null, 2)}\n`);
+  say('');
+  say(formatApiOnlyReport(results));
+  say(`figures written to ${output}`);
+}
+
+async function completedRequestId(w: World): Promise<string> {
+  const { rows } = await w.pool.query<{ id: string }>("SELECT id FROM requests WHERE status = 'completed' LIMIT 1");
+  if (!rows[0]) throw new Error('no completed request to read');
+  return rows[0].id;
 }
 
 const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
