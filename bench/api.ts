@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
 import { freePort } from '../devstack/processes';
 import { DEV_AUDIENCE, DEV_ISSUER } from '../devstack/dev-identity';
+import { cpuMs } from './machine';
 import { startNode } from './services';
 import type { World } from './world';
 
@@ -14,10 +15,14 @@ export interface ApiFigures {
   ratioToBare: number;
   latencyP50Ms: number;
   bareLatencyP50Ms: number;
+  /** The server process's CPU (user + system) per answered request: steadier than req/s on a shared machine. */
+  cpuMsPerRequest: number;
+  bareCpuMsPerRequest: number;
   errors: number;
 }
 
-async function load(url: string, token: string, connections: number, seconds: number) {
+async function load(url: string, token: string, connections: number, seconds: number, pid?: number) {
+  const cpuBefore = cpuMs(pid);
   const result = await autocannon({
     url,
     connections,
@@ -25,7 +30,8 @@ async function load(url: string, token: string, connections: number, seconds: nu
     headers: { authorization: `Bearer ${token}` },
   });
   const bad = result.errors + result.timeouts + result.non2xx;
-  return { reqPerSec: Math.round(result.requests.average), p50: result.latency.p50, bad };
+  const cpuMsPerRequest = Math.round(((cpuMs(pid) - cpuBefore) / result.requests.total) * 1000) / 1000;
+  return { reqPerSec: Math.round(result.requests.average), p50: result.latency.p50, bad, cpuMsPerRequest };
 }
 
 /**
@@ -65,8 +71,8 @@ export async function benchApi(
     // A short warm-up of each (JIT, connection pools) before the measured run.
     await load(`${world.apiUrl}${path}`, token, options.connections, 1);
     await load(bareUrl, token, options.connections, 1);
-    const ours = await load(`${world.apiUrl}${path}`, token, options.connections, options.seconds);
-    const floor = await load(bareUrl, token, options.connections, options.seconds);
+    const ours = await load(`${world.apiUrl}${path}`, token, options.connections, options.seconds, world.api.child.pid);
+    const floor = await load(bareUrl, token, options.connections, options.seconds, bare.child.pid);
     return {
       path: '/v1/requests/:id',
       bodyBytes,
@@ -77,6 +83,8 @@ export async function benchApi(
       ratioToBare: Math.round((ours.reqPerSec / floor.reqPerSec) * 100) / 100,
       latencyP50Ms: ours.p50,
       bareLatencyP50Ms: floor.p50,
+      cpuMsPerRequest: ours.cpuMsPerRequest,
+      bareCpuMsPerRequest: floor.cpuMsPerRequest,
       errors: ours.bad + floor.bad,
     };
   } finally {

@@ -24,3 +24,19 @@ export function rssMb(pid: number | undefined): number {
     return NaN;
   }
 }
+
+/** CPU time a process has used (user + system, Linux /proc), in ms; NaN where there is no /proc. */
+export function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+// USER_HZ: 100 on every Linux Node runs on.
+const CLOCK_TICKS = 100;

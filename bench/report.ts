@@ -62,6 +62,12 @@ const apiRows = (api: BenchResults['api']): Array<Array<string | number>> => [
     api.ratioToBare,
   ],
   ['GET latency p50 (ms)', api.latencyP50Ms, api.bareLatencyP50Ms, ratio(api.latencyP50Ms, api.bareLatencyP50Ms)],
+  [
+    'GET server CPU per request (ms)',
+    api.cpuMsPerRequest,
+    api.bareCpuMsPerRequest,
+    ratio(api.cpuMsPerRequest, api.bareCpuMsPerRequest),
+  ],
 ];
 
 export function formatApiOnlyReport(results: ApiOnlyResults): string {

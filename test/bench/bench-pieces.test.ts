@@ -66,6 +66,8 @@ void t.test('the report has every step and the figures against their floors', as
       ratioToBare: 0.6,
       latencyP50Ms: 2,
       bareLatencyP50Ms: 1,
+      cpuMsPerRequest: 0.4,
+      bareCpuMsPerRequest: 0.2,
       errors: 0,
       rssIdleMb: 100,
       rssAfterMb: 120,
