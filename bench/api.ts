@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { freePort } from '../devstack/processes';
 import { DEV_AUDIENCE, DEV_ISSUER } from '../devstack/dev-identity';
-import { cpuMs } from './machine';
+import { cpuMs, treeCpuMs } from './machine';
 import { startNode } from './services';
 import type { World } from './world';
 
@@ -18,6 +18,8 @@ export interface ApiFigures {
   /** The server process's CPU (user + system) per answered request: steadier than req/s on a shared machine. */
   cpuMsPerRequest: number;
   bareCpuMsPerRequest: number;
+  /** PostgreSQL's CPU (postmaster and backends) per request of ours; the bare app reads nothing. */
+  postgresCpuMsPerRequest: number;
   errors: number;
 }
 
@@ -25,12 +27,21 @@ interface Load {
   requests: number;
   seconds: number;
   cpuMs: number;
+  postgresCpuMs: number;
   p50s: number[];
   bad: number;
 }
 
-async function load(url: string, token: string, connections: number, seconds: number, pid?: number): Promise<Load> {
+async function load(
+  url: string,
+  token: string,
+  connections: number,
+  seconds: number,
+  pid?: number,
+  postgresPid?: number,
+): Promise<Load> {
   const cpuBefore = cpuMs(pid);
+  const postgresBefore = treeCpuMs(postgresPid);
   const result = await autocannon({
     url,
     connections,
@@ -41,6 +52,7 @@ async function load(url: string, token: string, connections: number, seconds: nu
     requests: result.requests.total,
     seconds: result.duration,
     cpuMs: cpuMs(pid) - cpuBefore,
+    postgresCpuMs: treeCpuMs(postgresPid) - postgresBefore,
     p50s: [result.latency.p50],
     bad: result.errors + result.timeouts + result.non2xx,
   };
@@ -50,6 +62,7 @@ const add = (a: Load, b: Load): Load => ({
   requests: a.requests + b.requests,
   seconds: a.seconds + b.seconds,
   cpuMs: a.cpuMs + b.cpuMs,
+  postgresCpuMs: a.postgresCpuMs + b.postgresCpuMs,
   p50s: [...a.p50s, ...b.p50s],
   bad: a.bad + b.bad,
 });
@@ -60,6 +73,7 @@ function figures(total: Load) {
     reqPerSec: Math.round(total.requests / total.seconds),
     p50: p50s[Math.floor((p50s.length - 1) / 2)]!,
     cpuMsPerRequest: Math.round((total.cpuMs / total.requests) * 1000) / 1000,
+    postgresCpuMsPerRequest: Math.round((total.postgresCpuMs / total.requests) * 1000) / 1000,
     bad: total.bad,
   };
 }
@@ -72,7 +86,7 @@ function figures(total: Load) {
 export async function benchApi(
   world: World,
   requestId: string,
-  options: { connections: number; seconds: number },
+  options: { connections: number; seconds: number; postgresPid?: number },
   log: (line: string) => void,
 ): Promise<ApiFigures> {
   const token = await world.token('alice');
@@ -104,14 +118,21 @@ export async function benchApi(
     await load(bareUrl, token, options.connections, 1);
     // Alternating rounds of about 2 s, so load from elsewhere on a shared machine falls on both alike.
     const rounds = Math.max(1, Math.round(options.seconds / 2));
-    const none: Load = { requests: 0, seconds: 0, cpuMs: 0, p50s: [], bad: 0 };
+    const none: Load = { requests: 0, seconds: 0, cpuMs: 0, postgresCpuMs: 0, p50s: [], bad: 0 };
     let oursTotal = none;
     let bareTotal = none;
     for (let round = 0; round < rounds; round += 1) {
       const seconds = options.seconds / rounds;
       oursTotal = add(
         oursTotal,
-        await load(`${world.apiUrl}${path}`, token, options.connections, seconds, world.api.child.pid),
+        await load(
+          `${world.apiUrl}${path}`,
+          token,
+          options.connections,
+          seconds,
+          world.api.child.pid,
+          options.postgresPid,
+        ),
       );
       bareTotal = add(bareTotal, await load(bareUrl, token, options.connections, seconds, bare.child.pid));
     }
@@ -129,6 +150,7 @@ export async function benchApi(
       bareLatencyP50Ms: floor.p50,
       cpuMsPerRequest: ours.cpuMsPerRequest,
       bareCpuMsPerRequest: floor.cpuMsPerRequest,
+      postgresCpuMsPerRequest: ours.postgresCpuMsPerRequest,
       errors: ours.bad + floor.bad,
     };
   } finally {

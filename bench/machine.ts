@@ -1,5 +1,5 @@
 import { cpus, loadavg, totalmem } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** What the figures were measured on: absolute numbers on shared machines are noise, ratios are not. */
 export function machineInfo() {
@@ -36,6 +36,23 @@ export function cpuMs(pid: number | undefined): number {
   } catch {
     return NaN;
   }
+}
+
+/** CPU time of a process and its children (PostgreSQL: the postmaster and its backends), in ms. */
+export function treeCpuMs(root: number | undefined): number {
+  if (root === undefined) return NaN;
+  let total = 0;
+  for (const entry of readdirSync('/proc', { withFileTypes: true })) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry.name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (Number(entry.name) === root || ppid === root) total += cpuMs(Number(entry.name));
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return total;
 }
 
 // USER_HZ: 100 on every Linux Node runs on.

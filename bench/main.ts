@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
@@ -56,7 +56,7 @@ async function main() {
     const workerRssIdleMb = rssMb(w.worker.child.pid);
     const apiRssIdleMb = rssMb(w.api.child.pid);
     if (options.only === 'api') {
-      await apiOnly(w, options, machine, apiRssIdleMb, log, say, started);
+      await apiOnly(w, options, { machine, apiRssIdleMb, runDir, started }, log, say);
       return;
     }
     const [flowAccounts, [revealAccount]] = await Promise.all([
@@ -96,7 +96,7 @@ async function main() {
     const api = await benchApi(
       w,
       await completedRequestId(w),
-      { connections: options.apiConnections, seconds: options.apiSeconds },
+      { connections: options.apiConnections, seconds: options.apiSeconds, postgresPid: postmasterPid(runDir) },
       log,
     );
     const apiRssAfterMb = rssMb(w.api.child.pid);
@@ -160,12 +160,11 @@ async function main() {
 async function apiOnly(
   w: World,
   options: BenchOptions,
-  machine: ReturnType<typeof machineInfo>,
-  apiRssIdleMb: number,
+  run: { machine: ReturnType<typeof machineInfo>; apiRssIdleMb: number; runDir: string; started: number },
   log: (line: string) => void,
   say: (line: string) => void,
-  started: number,
 ) {
+  const { machine, apiRssIdleMb, runDir, started } = run;
   say(`services up in ${seconds(started)} s; one flow for a completed request`);
   const flow = await runFlows(ourFlow(w, await w.createAccounts(1)), 1, 1);
   if (flow.failed) throw new Error('the flow that makes the request to read failed');
@@ -173,7 +172,7 @@ async function apiOnly(
   const api = await benchApi(
     w,
     await completedRequestId(w),
-    { connections: options.apiConnections, seconds: options.apiSeconds },
+    { connections: options.apiConnections, seconds: options.apiSeconds, postgresPid: postmasterPid(runDir) },
     log,
   );
   const results: ApiOnlyResults = {
@@ -193,6 +192,15 @@ async function completedRequestId(w: World): Promise<string> {
   const { rows } = await w.pool.query<{ id: string }>("SELECT id FROM requests WHERE status = 'completed' LIMIT 1");
   if (!rows[0]) throw new Error('no completed request to read');
   return rows[0].id;
+}
+
+/** The bench's own PostgreSQL (its first line of postmaster.pid), for its CPU per API request. */
+function postmasterPid(runDir: string): number | undefined {
+  try {
+    return Number(readFileSync(join(runDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;

@@ -68,6 +68,7 @@ const apiRows = (api: BenchResults['api']): Array<Array<string | number>> => [
     api.bareCpuMsPerRequest,
     ratio(api.cpuMsPerRequest, api.bareCpuMsPerRequest),
   ],
+  ['GET PostgreSQL CPU per request (ms)', api.postgresCpuMsPerRequest, 0, '-'],
 ];
 
 export function formatApiOnlyReport(results: ApiOnlyResults): string {

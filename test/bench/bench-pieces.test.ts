@@ -68,6 +68,7 @@ void t.test('the report has every step and the figures against their floors', as
       bareLatencyP50Ms: 1,
       cpuMsPerRequest: 0.4,
       bareCpuMsPerRequest: 0.2,
+      postgresCpuMsPerRequest: 0.1,
       errors: 0,
       rssIdleMb: 100,
       rssAfterMb: 120,
