@@ -124,6 +124,21 @@ void t.test('a request the caller may not see is still a 404 problem, audited', 
   t.equal((await api.call('GET', `/v1/requests/${id}`, { as: PEOPLE.approver3 })).status, 200, 'a member sees it');
 });
 
+void t.test('visibility follows the account as it is now', async (t) => {
+  const id = await create();
+  const view = await api.h.requests.get(api.h.pool, id);
+  t.equal((await api.call('GET', `/v1/requests/${id}`, { as: PEOPLE.approver3 })).status, 200, 'a member reads it');
+  const patched = await api.call('PATCH', `/v1/accounts/${view!.accountId}`, {
+    as: PEOPLE.admin,
+    roles: ['BreakGlass.Admin'],
+    body: { approvers: [PEOPLE.approver1, PEOPLE.approver2] },
+  });
+  t.equal(patched.status, 200);
+  const res = await api.call('GET', `/v1/requests/${id}`, { as: PEOPLE.approver3 });
+  t.equal(res.status, 404, 'no longer an approver of the account: 404');
+  t.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+});
+
 void t.test('the schema-order copy is what zod encodes, or zod itself where it cannot copy', async (t) => {
   const schema = z.object({
     b: z.string(),
