@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
@@ -7,12 +7,12 @@ import { TEMPORAL_DYNAMIC_CONFIG } from '../devstack/temporal';
 import { benchApi } from './api';
 import { floorFlow, ourFlow, runFlows, runPaired, summarizeSteps } from './lifecycle';
 import { machineInfo, rssMb } from './machine';
-import { parseOptions } from './options';
-import { formatReport, lifecycleRun, type BenchResults } from './report';
+import { parseOptions, type BenchOptions } from './options';
+import { formatApiOnlyReport, formatReport, lifecycleRun, type ApiOnlyResults, type BenchResults } from './report';
 import { benchReveal } from './reveal';
 import { openRequests } from './scale';
 import { ratio } from './stats';
-import { buildWorld } from './world';
+import { buildWorld, type World } from './world';
 
 /**
  * `npm run bench`: starts its own Temporal dev server, PostgreSQL and Key Vault (as the tests
@@ -55,6 +55,10 @@ async function main() {
     const w = world;
     const workerRssIdleMb = rssMb(w.worker.child.pid);
     const apiRssIdleMb = rssMb(w.api.child.pid);
+    if (options.only === 'api') {
+      await apiOnly(w, options, { machine, apiRssIdleMb, runDir, started }, log, say);
+      return;
+    }
     const [flowAccounts, [revealAccount]] = await Promise.all([
       w.createAccounts(options.concurrency),
       w.createAccounts(1),
@@ -84,13 +88,10 @@ async function main() {
     const workerRssAfterLifecycleMb = rssMb(w.worker.child.pid);
 
     say(`api: GET /v1/requests/:id for ${options.apiSeconds} s each, ours then bare Fastify`);
-    const [completed] = await w.pool
-      .query<{ id: string }>("SELECT id FROM requests WHERE status = 'completed' LIMIT 1")
-      .then((r) => r.rows);
     const api = await benchApi(
       w,
-      completed!.id,
-      { connections: options.apiConnections, seconds: options.apiSeconds },
+      await completedRequestId(w),
+      { connections: options.apiConnections, seconds: options.apiSeconds, postgresPid: postmasterPid(runDir) },
       log,
     );
     const apiRssAfterMb = rssMb(w.api.child.pid);
@@ -147,6 +148,53 @@ async function main() {
     await stack.stop();
     serviceLog.end();
     rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+/** `--only api`: one flow for a completed request to read, then the API section alone; its figures only in the JSON. */
+async function apiOnly(
+  w: World,
+  options: BenchOptions,
+  run: { machine: ReturnType<typeof machineInfo>; apiRssIdleMb: number; runDir: string; started: number },
+  log: (line: string) => void,
+  say: (line: string) => void,
+) {
+  const { machine, apiRssIdleMb, runDir, started } = run;
+  say(`services up in ${seconds(started)} s; one flow for a completed request`);
+  const flow = await runFlows(ourFlow(w, await w.createAccounts(1)), 1, 1);
+  if (flow.failed) throw new Error('the flow that makes the request to read failed');
+  say(`api: GET /v1/requests/:id for ${options.apiSeconds} s each, ours then bare Fastify`);
+  const api = await benchApi(
+    w,
+    await completedRequestId(w),
+    { connections: options.apiConnections, seconds: options.apiSeconds, postgresPid: postmasterPid(runDir) },
+    log,
+  );
+  const results: ApiOnlyResults = {
+    machine: { ...machine, loadAverageAfter: machineInfo().loadAverage },
+    options: { ...options },
+    api: { ...api, rssIdleMb: apiRssIdleMb, rssAfterMb: rssMb(w.api.child.pid) },
+    seconds: seconds(started),
+  };
+  const output = resolve(options.output);
+  writeFileSync(output, `${JSON.stringify(results, null, 2)}\n`);
+  say('');
+  say(formatApiOnlyReport(results));
+  say(`figures written to ${output}`);
+}
+
+async function completedRequestId(w: World): Promise<string> {
+  const { rows } = await w.pool.query<{ id: string }>("SELECT id FROM requests WHERE status = 'completed' LIMIT 1");
+  if (!rows[0]) throw new Error('no completed request to read');
+  return rows[0].id;
+}
+
+/** The bench's own PostgreSQL (its first line of postmaster.pid), for its CPU per API request. */
+function postmasterPid(runDir: string): number | undefined {
+  try {
+    return Number(readFileSync(join(runDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]) || undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -2,7 +2,7 @@
  * Sizes of a bench run, from flags (`npm run bench -- --flows 50`) or BENCH_* environment
  * variables. The defaults take about ten minutes on two busy cores; `--full` takes the sizes
  * the performance targets are stated for (200 flows, 1,000 open requests; about 25 minutes
- * there); `--quick` is a smoke run of about a minute.
+ * there); `--quick` is a smoke run of about a minute; `--only api` runs the API section alone.
  */
 export interface BenchOptions {
   /** Flows per lifecycle run, for ours and for the floor, sequential and concurrent alike. */
@@ -18,7 +18,12 @@ export interface BenchOptions {
   output: string;
   /** Where the API process writes a V8 CPU profile (node --cpu-prof), if anywhere. */
   cpuProfDir?: string;
+  /** Run one section alone (`--only api`: the GET throughput against bare Fastify, about a minute). */
+  only?: Section;
 }
+
+export const SECTIONS = ['api'] as const;
+export type Section = (typeof SECTIONS)[number];
 
 const DEFAULTS: BenchOptions = {
   flows: 100,
@@ -53,12 +58,19 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   options.temporalDefaults = argv.includes('--temporal-defaults') || env.BENCH_TEMPORAL_DEFAULTS === '1';
   options.output = flagValue(argv, '--output') ?? env.BENCH_OUTPUT ?? options.output;
   options.cpuProfDir = flagValue(argv, '--cpu-prof-dir') ?? env.BENCH_CPU_PROF_DIR;
+  const only = flagValue(argv, '--only') ?? env.BENCH_ONLY;
+  if (only !== undefined) {
+    if (!(SECTIONS as readonly string[]).includes(only))
+      throw new Error(`--only wants one of ${SECTIONS.join(', ')}, got ${only}`);
+    options.only = only as Section;
+  }
   const known = new Set([
     '--quick',
     '--full',
     '--temporal-defaults',
     '--output',
     '--cpu-prof-dir',
+    '--only',
     ...NUMERIC.map((name) => `--${kebab(name)}`),
   ]);
   for (const arg of argv)

@@ -39,6 +39,9 @@ export interface BenchResults {
   seconds: number;
 }
 
+/** What `--only api` writes: the machine and the API section. */
+export type ApiOnlyResults = Pick<BenchResults, 'machine' | 'options' | 'api' | 'seconds'>;
+
 export function lifecycleRun(
   flows: number,
   concurrency: number,
@@ -46,6 +49,37 @@ export function lifecycleRun(
   floor: StepSummaries,
 ): LifecycleRun {
   return { flows, concurrency, ours, floor, ratioToFloor: ratio(ours.whole.p50, floor.whole.p50) };
+}
+
+const machineLine = (machine: BenchResults['machine']) =>
+  `machine: ${machine.cpuCount} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}, load ${machine.loadAverage.join(' ')} (after: ${machine.loadAverageAfter.join(' ')})`;
+
+const apiRows = (api: BenchResults['api']): Array<Array<string | number>> => [
+  [
+    `GET ${api.path} req/s (${api.connections} conn, ${api.seconds} s, ${api.bodyBytes} B)`,
+    api.reqPerSec,
+    api.bareReqPerSec,
+    api.ratioToBare,
+  ],
+  ['GET latency p50 (ms)', api.latencyP50Ms, api.bareLatencyP50Ms, ratio(api.latencyP50Ms, api.bareLatencyP50Ms)],
+  [
+    'GET server CPU per request (ms)',
+    api.cpuMsPerRequest,
+    api.bareCpuMsPerRequest,
+    ratio(api.cpuMsPerRequest, api.bareCpuMsPerRequest),
+  ],
+  ['GET PostgreSQL CPU per request (ms)', api.postgresCpuMsPerRequest, 0, '-'],
+];
+
+export function formatApiOnlyReport(results: ApiOnlyResults): string {
+  return [
+    machineLine(results.machine),
+    '',
+    table([['figure', 'ours', 'bare', 'ratio'], ...apiRows(results.api)]),
+    '',
+    `API RSS idle / after load (MB): ${results.api.rssIdleMb} / ${results.api.rssAfterMb}; errors: ${results.api.errors}`,
+    `took ${results.seconds} s`,
+  ].join('\n');
 }
 
 function lifecycleTable(title: string, run: LifecycleRun): string {
@@ -72,7 +106,7 @@ function lifecycleTable(title: string, run: LifecycleRun): string {
 export function formatReport(results: BenchResults): string {
   const { machine, lifecycle, api, reveal, scale } = results;
   const lines = [
-    `machine: ${machine.cpuCount} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}, load ${machine.loadAverage.join(' ')} (after: ${machine.loadAverageAfter.join(' ')})`,
+    machineLine(machine),
     `temporal dev server dynamic config: ${
       Object.entries(results.temporal.dynamicConfig)
         .map(([k, v]) => `${k}=${v}`)
@@ -97,13 +131,7 @@ export function formatReport(results: BenchResults): string {
         lifecycle.concurrent.floor.whole.p50,
         lifecycle.concurrent.ratioToFloor,
       ],
-      [
-        `GET ${api.path} req/s (${api.connections} conn, ${api.seconds} s, ${api.bodyBytes} B)`,
-        api.reqPerSec,
-        api.bareReqPerSec,
-        api.ratioToBare,
-      ],
-      ['GET latency p50 (ms)', api.latencyP50Ms, api.bareLatencyP50Ms, ratio(api.latencyP50Ms, api.bareLatencyP50Ms)],
+      ...apiRows(api),
       [
         `reveal p50 vs bare getSecret (${reveal.reveal.n}) (ms)`,
         reveal.reveal.p50,

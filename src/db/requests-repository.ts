@@ -123,6 +123,23 @@ export function createRequestsRepository() {
       return row ? { view: row.view, account: accountFromRow(row) } : null;
     },
 
+    /**
+     * A request with only what deciding who may read it needs of its account: GET /v1/requests/:id
+     * under load. The account's other columns (policy, watch, times) are not read, nor parsed.
+     */
+    async getForRead(
+      db: Queryable,
+      id: string,
+    ): Promise<{ view: RequestView; membership: Pick<Account, 'approvers' | 'reviewers'> } | null> {
+      const { rows } = await db.query<{ view: RequestView; approvers: string[]; reviewers: string[] }>({
+        name: 'request-for-read',
+        text: 'SELECT r.view, a.approvers, a.reviewers FROM requests r JOIN accounts a ON a.id = r.account_id WHERE r.id = $1',
+        values: [id],
+      });
+      const row = rows[0];
+      return row ? { view: row.view, membership: { approvers: row.approvers, reviewers: row.reviewers } } : null;
+    },
+
     /** Newest first, keyset-paginated on (created_at, id). Visibility follows the account's membership as it is now. */
     async list(db: Queryable, filter: ListFilter): Promise<RequestView[]> {
       const { rows } = await db.query<{ view: RequestView }>(

@@ -102,7 +102,7 @@ export function mayReview(view: RequestView, membership: Membership, actor: Acto
 
 export function mayRead(
   view: Pick<RequestView, 'requester'>,
-  membership: Membership,
+  membership: Pick<Membership, 'approvers' | 'reviewers'>,
   actor: Actor & { isAuditor?: boolean },
 ): boolean {
   return (

@@ -101,17 +101,26 @@ export function createActing(deps: LifecycleDeps) {
     // One query: the account comes with the request (a foreign key guarantees it exists).
     const loaded = await requests.getWithAccount(pool, requestId);
     if (!loaded) throw new NotFoundError(`request ${requestId}`);
-    const { view, account } = loaded;
-    if (!mayRead(view, account, caller)) {
-      await auditRefusal(
-        caller,
-        action,
-        { type: REFUSAL.forbidden, reason: 'the request is not visible to this caller (answered 404)' },
-        { requestId, accountId: view.accountId },
-      );
-      throw new NotFoundError(`request ${requestId}`);
-    }
-    return { view, account };
+    if (!mayRead(loaded.view, loaded.account, caller)) await refuseRead(caller, requestId, action, loaded.view);
+    return loaded;
+  }
+
+  /** loadVisible for a read alone (GET /v1/requests/:id): the same rule and refusal, without the account's other columns. */
+  async function readVisible(caller: Caller, requestId: string, action: string): Promise<RequestView> {
+    const loaded = await requests.getForRead(pool, requestId);
+    if (!loaded) throw new NotFoundError(`request ${requestId}`);
+    if (!mayRead(loaded.view, loaded.membership, caller)) await refuseRead(caller, requestId, action, loaded.view);
+    return loaded.view;
+  }
+
+  async function refuseRead(caller: Caller, requestId: string, action: string, view: RequestView): Promise<never> {
+    await auditRefusal(
+      caller,
+      action,
+      { type: REFUSAL.forbidden, reason: 'the request is not visible to this caller (answered 404)' },
+      { requestId, accountId: view.accountId },
+    );
+    throw new NotFoundError(`request ${requestId}`);
   }
 
   const handle = (requestId: string) => temporal.workflow.getHandle<typeof breakglassLifecycle>(requestId);
@@ -176,7 +185,7 @@ export function createActing(deps: LifecycleDeps) {
     }
   }
 
-  return { auditRefusal, refuse, loadVisible, act, handle, within };
+  return { auditRefusal, refuse, loadVisible, readVisible, act, handle, within };
 }
 
 export type Acting = ReturnType<typeof createActing>;

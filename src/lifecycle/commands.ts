@@ -23,7 +23,7 @@ export type { Caller, CreateRequestInput, LifecycleDeps, Revealed } from './acti
  */
 export function createLifecycle(deps: LifecycleDeps) {
   const acting = createActing(deps);
-  const { act, handle, refuse, loadVisible, auditRefusal } = acting;
+  const { act, handle, refuse, loadVisible, readVisible, auditRefusal } = acting;
 
   return {
     ...createRequestCreation(deps, acting),
@@ -126,7 +126,7 @@ export function createLifecycle(deps: LifecycleDeps) {
 
     /** The projection is the read path; the workflow's query is the source of truth when they differ. */
     async get(caller: Caller, requestId: string): Promise<RequestView> {
-      return (await loadVisible(caller, requestId, 'request.read')).view;
+      return readVisible(caller, requestId, 'request.read');
     },
 
     auditRefusal,

@@ -68,7 +68,8 @@ export const listQuery = z
   .strict();
 
 /**
- * The request's shapes are defined here once: the API's answers are checked against them, and
+ * The request's shapes are defined here once: the API's answers are checked against them (GET
+ * /v1/requests/:id, the hot read, copies the stored view in this shape instead: json-in-schema-order.ts), and
  * src/domain/request.ts takes its types from them (type-only, so no zod reaches the workflow bundle).
  */
 export const approvalSchema = z

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { parseOptions } from '../../bench/options';
-import { formatReport, lifecycleRun, type BenchResults } from '../../bench/report';
+import { formatApiOnlyReport, formatReport, lifecycleRun, type BenchResults } from '../../bench/report';
 import { percentile, summarize } from '../../bench/stats';
 import { STEPS } from '../../bench/lifecycle';
 
@@ -22,6 +22,10 @@ void t.test('sizes come from flags, then BENCH_* variables, then the defaults', 
   });
   t.throws(() => parseOptions(['--flows', '0'], {}), /--flows wants a whole number above 0/);
   t.throws(() => parseOptions(['--flow', '5'], {}), /unknown flag --flow/);
+  t.equal(parseOptions([], {}).only, undefined, 'every section by default');
+  t.equal(parseOptions(['--only', 'api'], {}).only, 'api');
+  t.equal(parseOptions([], { BENCH_ONLY: 'api' }).only, 'api');
+  t.throws(() => parseOptions(['--only', 'scale'], {}), /--only wants one of api, got scale/);
 });
 
 void t.test('percentiles are nearest-rank over the samples', async (t) => {
@@ -62,6 +66,9 @@ void t.test('the report has every step and the figures against their floors', as
       ratioToBare: 0.6,
       latencyP50Ms: 2,
       bareLatencyP50Ms: 1,
+      cpuMsPerRequest: 0.4,
+      bareCpuMsPerRequest: 0.2,
+      postgresCpuMsPerRequest: 0.1,
       errors: 0,
       rssIdleMb: 100,
       rssAfterMb: 120,
@@ -88,4 +95,7 @@ void t.test('the report has every step and the figures against their floors', as
     t.match(text, new RegExp(`^${step} `, 'm'), `the table has a row for ${step}`);
   t.match(text, /history\.transferProcessorMaxPollRPS=1000/, 'the report names the raised Temporal limit');
   t.match(text, /req\/s .* 600 +1000 +0\.6/);
+  const apiOnly = formatApiOnlyReport({ machine: results.machine, options: {}, api: results.api, seconds: 1 });
+  t.match(apiOnly, /req\/s .* 600 +1000 +0\.6/, '--only api prints the same API row');
+  t.notMatch(apiOnly, /lifecycle/, 'and nothing of the other sections');
 });
