@@ -20,6 +20,7 @@ const EXPECTED = REAL.map((m) => `${String(m.version).padStart(3, '0')}.${m.name
 const NEXT = String(REAL.length + 1).padStart(3, '0');
 const TABLES = [
   'accounts',
+  'alert_outbox',
   'audit_events',
   'audit_head',
   'drift_checks',
