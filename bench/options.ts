@@ -1,7 +1,7 @@
 /**
  * Sizes of a bench run, from flags (`npm run bench -- --flows 50`) or BENCH_* environment
  * variables. The defaults take about ten minutes on two busy cores; `--full` takes the sizes
- * the performance targets are stated for (200 flows, 1,000 open requests; about 25 minutes
+ * the performance targets are stated for (200 flows, 1,000 open requests; 5–7 minutes
  * there); `--quick` is a smoke run of about a minute; `--only api` runs the API section alone.
  */
 export interface BenchOptions {
