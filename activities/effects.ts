@@ -36,27 +36,45 @@ export interface EffectResult {
  */
 export function createEffectActivities(deps: {
   secrets: SecretClient;
-  recordEvent: (input: RecordEventInput) => Promise<void>;
+  recordEvent: (input: RecordEventInput) => Promise<{ at: string }>;
 }) {
+  /** Records the change stamped `at`; answers the time that stands (see below). */
   async function record(
     before: RequestView,
     at: string,
-    change: (view: RequestView) => EventDescription,
-  ): Promise<void> {
-    const view = structuredClone(before);
-    const event = change(view);
-    appendEvent(view, event.action, event.actor, at, event.details);
-    await deps.recordEvent({
-      eventId: `${view.id}:${view.version}`,
-      at,
-      actor: event.actor,
-      action: event.action,
-      requestId: view.id,
-      accountId: view.accountId,
-      details: event.details,
-      view,
-      alert: event.alert,
-    });
+    change: (view: RequestView, stamp: string) => EventDescription,
+  ): Promise<string> {
+    const write = async (stamp: string) => {
+      const view = structuredClone(before);
+      const event = change(view, stamp);
+      appendEvent(view, event.action, event.actor, stamp, event.details);
+      return deps.recordEvent({
+        eventId: `${view.id}:${view.version}`,
+        at: stamp,
+        actor: event.actor,
+        action: event.action,
+        requestId: view.id,
+        accountId: view.accountId,
+        details: event.details,
+        view,
+        alert: event.alert,
+      });
+    };
+    const recorded = await write(at);
+    if (recorded.at === at) return at;
+    // A worker that died after recording this event stamped it first, and the trail and its alert
+    // say that time: the view is made to agree, so the window enforced is the one audited.
+    await write(recorded.at);
+    return recorded.at;
+  }
+
+  /** Errors of the record that follows a good re-seal, told apart from a failing re-seal. */
+  async function recordAfterSeal(work: () => Promise<string>): Promise<string> {
+    try {
+      return await work();
+    } catch (error) {
+      throw ApplicationFailure.retryable(`sealed, but not recorded: ${(error as Error).message}`, FAILURE.recordFailed);
+    }
   }
 
   return {
@@ -64,8 +82,9 @@ export function createEffectActivities(deps: {
       if (approval) await deps.recordEvent(approval);
       const changedVersions = await unsealLatest(deps.secrets, secretName);
       log.info('secret unsealed', { secretName, changedVersions: changedVersions.length });
-      const at = new Date().toISOString();
-      await record(view, at, (draft) => markReleased(draft, at, changedVersions));
+      const at = await record(view, new Date().toISOString(), (draft, stamp) =>
+        markReleased(draft, stamp, changedVersions),
+      );
       return { at, changedVersions };
     },
 
@@ -80,8 +99,9 @@ export function createEffectActivities(deps: {
         );
       }
       log.info('secret sealed', { secretName, changedVersions: changedVersions.length });
-      const at = new Date().toISOString();
-      await record(view, at, (draft) => markClosed(draft, at, closer));
+      const at = await recordAfterSeal(() =>
+        record(view, new Date().toISOString(), (draft, stamp) => markClosed(draft, stamp, closer)),
+      );
       return { at, changedVersions };
     },
   };

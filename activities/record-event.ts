@@ -20,7 +20,7 @@ export function createRecordEvent(deps: {
 }) {
   const write = (input: RecordEventInput) =>
     withTransaction(deps.pool, async (tx) => {
-      await deps.audit.append(tx, {
+      const recorded = await deps.audit.append(tx, {
         eventId: input.eventId,
         at: input.at,
         actor: input.actor,
@@ -30,8 +30,8 @@ export function createRecordEvent(deps: {
         details: input.details,
       });
       await deps.requests.project(tx, input.view);
-      if (!input.alert) return [];
-      return deps.outbox.enqueue(tx, {
+      if (!input.alert) return { at: recorded.at, alerts: [] };
+      const alerts = await deps.outbox.enqueue(tx, {
         eventId: input.eventId,
         type: input.alert.type,
         severity: ALERT_TYPES[input.alert.type],
@@ -41,12 +41,16 @@ export function createRecordEvent(deps: {
         at: input.at,
         summary: input.alert.summary,
       });
+      return { at: recorded.at, alerts };
     });
 
-  return async function recordEvent(input: RecordEventInput): Promise<void> {
+  /** Answers the time the trail holds for the event: its own, or that of an earlier attempt that got there first. */
+  return async function recordEvent(input: RecordEventInput): Promise<{ at: string }> {
     try {
+      const written = await write(input);
       // Sent once committed: no alert announces an event the trail does not hold.
-      deps.outbox.send(await write(input));
+      deps.outbox.send(written.alerts);
+      return { at: written.at };
     } catch (error) {
       if (!(error instanceof AccountBusyError)) throw error;
       const abandoned = await deps.requests.removeAbandoned(deps.pool, input.accountId);

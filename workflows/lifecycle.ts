@@ -41,12 +41,14 @@ const { sealSecret } = proxyLocalActivities<Activities>({
 });
 
 // The same two, each with the event that records it, in one task (runs started since patch CURRENT).
+// Longer than the calls alone: the records may wait for the audit chain's head. A dead worker's
+// task is taken over after the 5 s workflow-task timeout, whatever these are.
 const { releaseCredential } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '5 seconds',
+  startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 const { resealAndClose } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '5 seconds',
+  startToCloseTimeout: '15 seconds',
   retry: {
     initialInterval: '500 milliseconds',
     backoffCoefficient: 2,
@@ -220,6 +222,8 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
           await sealSecret({ secretName: input.secretName });
           return false;
         }
+        // A reveal still being recorded goes into the trail before the close.
+        await condition(recorder.settled);
         const closed = await resealAndClose({ secretName: input.secretName, view, closer });
         applyRecorded(markClosed(view, closed.at, closer), closed.at);
         return true;
@@ -308,5 +312,5 @@ export async function breakglassLifecycle(input: BreakglassInput): Promise<Reque
 
 function recordFailedAfterSeal(error: unknown): boolean {
   const cause = error instanceof ActivityFailure ? error.cause : error;
-  return cause instanceof ApplicationFailure && cause.type !== FAILURE.sealFailed;
+  return cause instanceof ApplicationFailure && cause.type === FAILURE.recordFailed;
 }

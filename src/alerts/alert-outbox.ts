@@ -19,6 +19,9 @@ export interface AlertOutboxDeps {
 const RETRY_MS = [1_000, 2_000, 4_000, 8_000, 10_000];
 const SWEEP_BATCH = 50;
 const MAX_IN_FLIGHT = 200;
+// An alert for a sink this worker does not know waits this long for a worker that does.
+const UNKNOWN_SINK_GRACE_MS = 60 * 60_000;
+const UNKNOWN_SINK_RETRY_MS = 60_000;
 
 /**
  * Alerts of recorded events: written with the event (enqueue, in its transaction), sent by the
@@ -43,6 +46,11 @@ export function createAlertOutbox(deps: AlertOutboxDeps) {
         warn: deps.log.warn,
       });
       const meta = { sinkId: row.sinkId, type: row.alert.type, eventId: row.eventId };
+      if (outcome === 'sink-gone' && Date.now() - Date.parse(row.createdAt) < UNKNOWN_SINK_GRACE_MS) {
+        // Another worker (a rolling change of the sinks) may know it: left to their sweeps a while.
+        await repository.retryLater(deps.pool, row, UNKNOWN_SINK_RETRY_MS, 'sink not configured on this worker');
+        return;
+      }
       if (outcome === 'sink-gone') deps.log.warn('alert sink no longer configured; alert not delivered', meta);
       else if (outcome === 'delivered') deps.log.info('alert delivered', meta);
       await repository.markDelivered(deps.pool, row, outcome === 'delivered' ? null : outcome);

@@ -38,7 +38,7 @@ export function createOutboxRepository() {
       if (sinkIds.length === 0) return [];
       const { rows } = await tx.query<Row>(
         `INSERT INTO alert_outbox (event_id, sink_id, request_id, alert, claimed_until)
-         SELECT $1, sink_id, $2, $3, now() + make_interval(secs => $5::double precision / 1000)
+         SELECT $1, sink_id, $2, $3, clock_timestamp() + make_interval(secs => $5::double precision / 1000)
          FROM unnest($4::text[]) AS sink_id
          ON CONFLICT (event_id, sink_id) DO NOTHING
          RETURNING ${RETURNED}`,

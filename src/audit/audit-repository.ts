@@ -80,10 +80,14 @@ export function createAuditRepository() {
         details: event.details ?? {},
       };
       const hash = hashEvent(fields, prev.hash);
-      await tx.query(
+      // A concurrent attempt of the same event that held the head lock first is not seen by the
+      // join above (its snapshot predates the wait): the insert then does nothing, nor does the
+      // head move, and the stored row is read again.
+      const written = await tx.query(
         `WITH appended AS (
            INSERT INTO audit_events (seq, event_id, at, actor, action, request_id, account_id, details, prev_hash, hash)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           ON CONFLICT (event_id) DO NOTHING
            RETURNING seq, hash)
          UPDATE audit_head SET seq = appended.seq, hash = appended.hash FROM appended WHERE audit_head.id`,
         [
@@ -99,6 +103,10 @@ export function createAuditRepository() {
           hash,
         ],
       );
+      if (written.rowCount === 0) {
+        const stored = await tx.query<Row>('SELECT * FROM audit_events WHERE event_id = $1', [eventId]);
+        return fromRow(stored.rows[0]!);
+      }
       return { ...fields, prevHash: prev.hash, hash };
     },
 

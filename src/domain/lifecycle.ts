@@ -77,6 +77,8 @@ export const FAILURE = {
   accountBusy: 'AccountBusy',
   /** The re-seal failed, so nothing was recorded; the workflow goes on trying (and alerting). */
   sealFailed: 'SealFailed',
+  /** The re-seal held but its record failed; the workflow records the close with the recorder's own retries. */
+  recordFailed: 'RecordFailedAfterSeal',
 } as const;
 export type RefusalType = (typeof REFUSAL)[keyof typeof REFUSAL];
 

@@ -150,3 +150,18 @@ void t.test('a refusing sink: retried with the reason kept, reported once failin
   await eventually('taken once back', async () => Boolean((await rowsOf(requestId))[0]?.delivered_at), 15_000);
   t.equal(rx.a.received.filter((alert) => alert.requestId === requestId).length, 1, 'delivered once');
 });
+
+void t.test('a sink this worker does not know: left for a worker that does, not dropped', async (t) => {
+  const rx = await receivers(t, ['a'] as const);
+  const box = outbox([rx.a.url], {});
+  const requestId = 'req-unknown-sink';
+  const rows = await withTransaction(h.pool, (tx) => repository.enqueue(tx, anAlert(requestId), ['elsewhere'], 3_000));
+  box.send(rows);
+  const row = await eventually('put back', async () => {
+    const [current] = await rowsOf(requestId);
+    return current && current.attempts >= 1 && current;
+  });
+  t.equal(row.delivered_at, null, 'still to deliver');
+  t.equal(row.last_error, 'sink not configured on this worker');
+  t.equal(rx.a.received.length, 0, 'not sent to another sink');
+});

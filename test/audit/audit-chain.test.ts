@@ -109,3 +109,27 @@ void t.test('deleting a row in the middle is detected at the gap', async (t) => 
   await tamper(`DELETE FROM audit_events WHERE seq = 10`);
   t.same(await h.audit.verify(h.pool), { ok: false, events: 9, firstBrokenSeq: 10 });
 });
+
+void t.test('two attempts of one event at once: the one that waited for the head gets the stored row', async (t) => {
+  const first = await h.pool.connect();
+  const second = await h.pool.connect();
+  t.teardown(() => {
+    first.release();
+    second.release();
+  });
+  const event = { eventId: 'raced-1', actor: 'tester', action: 'test.event', requestId: 'raced' };
+  await first.query('BEGIN');
+  const written = await h.audit.append(first, { ...event, details: { attempt: 1 } });
+  await second.query('BEGIN');
+  // Waits on the head lock the first attempt holds; its snapshot does not have the first's row.
+  const waiting = h.audit.append(second, { ...event, details: { attempt: 2 } });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await first.query('COMMIT');
+  const answered = await waiting;
+  await second.query('COMMIT');
+  t.same(answered, written, 'the second attempt answers the row the first stored');
+  const rows = await h.audit.list(h.pool, { requestId: 'raced', limit: 10 });
+  t.equal(rows.length, 1, 'one row');
+  const head = await h.pool.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id');
+  t.same(head.rows[0], { seq: written.seq, hash: written.hash }, 'the head moved once, to the stored row');
+});

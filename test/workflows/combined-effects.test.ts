@@ -1,4 +1,9 @@
 import t from 'tap';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createEffectActivities, type EffectResult } from '../../activities/effects';
+import { createRecordEvent } from '../../activities/record-event';
+import { createAlertOutbox } from '../../src/alerts/alert-outbox';
+import { createAlertDelivery } from '../../src/alerts/delivery';
 import { durationToMs } from '../../src/domain/durations';
 import { isSecretDisabledError } from '../../src/keyvault/secret-client';
 import { setupHarness, PEOPLE, type Harness } from '../helpers/harness';
@@ -143,4 +148,37 @@ void t.test('sealed, but PostgreSQL refused the record: closed once it takes it,
   await h.lifecycle.review(who(PEOPLE.reviewer), id, REVIEW);
   await h.temporal.workflow.getHandle(id).result();
   await checkInvariants(t, h, id);
+});
+
+void t.test('a re-run of the release after a worker died keeps the time the trail holds', async (t) => {
+  const { account } = await h.createAccount({ policy: { reviewDue: 'PT1H' } });
+  const created = await h.lifecycle.create(who(PEOPLE.requester), {
+    accountId: account.id,
+    scenario: 'drill',
+    justification: 'stamps',
+    incidentRef: null,
+  });
+  await h.lifecycle.decide(who(PEOPLE.approver1), created.id, 'approve', null);
+  const before = (await h.requests.get(h.pool, created.id))!;
+  const outbox = createAlertOutbox({
+    pool: h.pool,
+    delivery: createAlertDelivery({ sinks: new Map(), pool: h.pool }),
+    report: async () => {},
+    log: { info: () => {}, warn: () => {} },
+  });
+  const recordEvent = createRecordEvent({ pool: h.pool, audit: h.audit, requests: h.requests, outbox });
+  const { releaseCredential } = createEffectActivities({ secrets: h.secrets, recordEvent });
+  const env = new MockActivityEnvironment();
+  // The first attempt records the release; its worker dies before the workflow hears of it.
+  const first: EffectResult = await env.run(releaseCredential, { secretName: account.secretName, view: before });
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const rerun: EffectResult = await env.run(releaseCredential, { secretName: account.secretName, view: before });
+  t.equal(rerun.at, first.at, 'the re-run answers the stamp of the first');
+  const audit = (await h.audit.list(h.pool, { requestId: created.id, limit: 100 })).filter(
+    (event) => event.action === 'credential.released',
+  );
+  t.equal(audit.length, 1, 'recorded once');
+  const view = (await h.requests.get(h.pool, created.id))!;
+  t.equal(view.releasedAt, audit[0]!.at, 'the read model agrees with the trail');
+  t.equal(view.releaseExpiresAt, audit[0]!.details.releaseExpiresAt, 'and so does the window enforced');
 });
