@@ -22,6 +22,9 @@ const MAX_IN_FLIGHT = 200;
 // An alert for a sink this worker does not know waits this long for a worker that does.
 const UNKNOWN_SINK_GRACE_MS = 60 * 60_000;
 const UNKNOWN_SINK_RETRY_MS = 60_000;
+// Delivered rows are kept a while (to see what went where), then purged by one sweep in so many.
+const KEEP_DELIVERED_MS = 30 * 86_400_000;
+const PURGE_EVERY_SWEEPS = 600;
 
 /**
  * Alerts of recorded events: written with the event (enqueue, in its transaction), sent by the
@@ -37,6 +40,7 @@ export function createAlertOutbox(deps: AlertOutboxDeps) {
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<void> | undefined;
   let stopped = false;
+  let sweeps = 0;
 
   async function attempt(row: OutboxRow): Promise<void> {
     try {
@@ -72,6 +76,13 @@ export function createAlertOutbox(deps: AlertOutboxDeps) {
   }
 
   async function sweep(): Promise<void> {
+    sweeps += 1;
+    if (sweeps % PURGE_EVERY_SWEEPS === 0)
+      await repository
+        .purgeDelivered(deps.pool, KEEP_DELIVERED_MS)
+        .catch((error: unknown) =>
+          deps.log.warn('alert outbox purge failed; the next one tries again', { error: (error as Error).message }),
+        );
     // A slow sink must not pile up sends: what is not claimed waits for the next sweep.
     const room = MAX_IN_FLIGHT - inFlight.size;
     if (room <= 0) return;

@@ -84,6 +84,15 @@ export function createOutboxRepository() {
       );
     },
 
+    /** Rows delivered longer ago than `keepMs`: their delivery is in the sinks and the logs. */
+    async purgeDelivered(db: Queryable, keepMs: number): Promise<number> {
+      const { rowCount } = await db.query(
+        `DELETE FROM alert_outbox WHERE delivered_at < now() - make_interval(secs => $1::double precision / 1000)`,
+        [keepMs],
+      );
+      return rowCount ?? 0;
+    },
+
     /** Alerts of a request not yet taken by their sink (and how many there are in all). */
     async pendingFor(db: Queryable, requestId: string): Promise<{ total: number; pending: number }> {
       const { rows } = await db.query<{ total: number; pending: number }>(

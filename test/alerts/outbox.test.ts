@@ -165,3 +165,22 @@ void t.test('a sink this worker does not know: left for a worker that does, not 
   t.equal(row.last_error, 'sink not configured on this worker');
   t.equal(rx.a.received.length, 0, 'not sent to another sink');
 });
+
+void t.test('delivered rows older than the keep time are purged, pending ones never', async (t) => {
+  const requestId = 'req-purge';
+  const sinks = ['somewhere'];
+  const rows = await withTransaction(h.pool, async (tx) => [
+    ...(await repository.enqueue(tx, anAlert(requestId), sinks, 0)),
+    ...(await repository.enqueue(tx, anAlert(requestId), sinks, 0)),
+  ]);
+  await repository.markDelivered(h.pool, rows[0]!, null);
+  await h.pool.query(`UPDATE alert_outbox SET delivered_at = now() - interval '31 days' WHERE event_id = $1`, [
+    rows[0]!.eventId,
+  ]);
+  t.equal(await repository.purgeDelivered(h.pool, 30 * 86_400_000), 1, 'the old delivered row');
+  t.same(
+    (await rowsOf(requestId)).map((row) => row.delivered_at),
+    [null],
+    'the pending one stays',
+  );
+});
