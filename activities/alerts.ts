@@ -1,10 +1,9 @@
 import { Context, log } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { createAlertDelivery, readAuditHead, type AlertDeliveryDeps, type FailingReport } from '../src/alerts/delivery';
+import { readAuditHead, type AlertDelivery, type FailingReport } from '../src/alerts/delivery';
+import type { Pool } from '../src/db/pool';
 import { BROADCAST_ALERT_WORKFLOW_TYPE } from '../src/domain/lifecycle';
 import type { AuditHead, BroadcastAlertInput, DeliverAlertInput } from './types';
-
-export type AlertActivityDeps = AlertDeliveryDeps;
 
 /** Sends a failing sink's report through a workflow, so that report is retried too; one per outage. */
 export async function startFailingReport(
@@ -26,8 +25,8 @@ export async function startFailingReport(
     });
 }
 
-export function createAlertActivities(deps: AlertActivityDeps) {
-  const delivery = createAlertDelivery(deps);
+export function createAlertActivities(deps: { delivery: AlertDelivery; pool: Pool }) {
+  const { delivery } = deps;
 
   return {
     async listAlertSinks(): Promise<string[]> {

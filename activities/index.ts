@@ -1,6 +1,6 @@
 import type { SecretClient } from '@azure/keyvault-secrets';
 import type { AlertOutbox } from '../src/alerts/alert-outbox';
-import type { Sink } from '../src/alerts/sinks';
+import type { AlertDelivery } from '../src/alerts/delivery';
 import { createAuditRepository } from '../src/audit/audit-repository';
 import type { Pool } from '../src/db/pool';
 import { createRequestsRepository } from '../src/db/requests-repository';
@@ -14,9 +14,8 @@ import type { GraphApi } from '../src/watch/graph-api';
 export interface ActivityDeps {
   pool: Pool;
   secrets: SecretClient;
-  alertSinks: Map<string, Sink>;
-  /** CONSOLE_URL and ALERT_FAILING_AFTER, when configured. */
-  alerts?: { consoleUrl?: string | undefined; failingAfterMs?: number; outboxSweepMs?: number };
+  /** Delivery to the configured sinks, shared with the alert outbox. */
+  delivery: AlertDelivery;
   /** Microsoft Graph for the watch (issue 13); absent: the watch reports itself failing. */
   graph?: GraphApi;
   /** Where recorded events' alerts go (see src/alerts/alert-outbox.ts). */
@@ -34,7 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     recordEvent,
     ...createEffectActivities({ secrets: deps.secrets, recordEvent }),
     ...createSealActivities({ secrets: deps.secrets }),
-    ...createAlertActivities({ sinks: deps.alertSinks, pool: deps.pool, ...deps.alerts }),
+    ...createAlertActivities({ delivery: deps.delivery, pool: deps.pool }),
     ...createWatchActivities({ pool: deps.pool, graph: deps.graph }),
   };
 }

@@ -1,7 +1,7 @@
 import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { SecretClient } from '@azure/keyvault-secrets';
-import { createActivities, type ActivityDeps } from '../activities';
+import { createActivities } from '../activities';
 import { startFailingReport } from '../activities/alerts';
 import { createAlertOutbox } from './alerts/alert-outbox';
 import { createAlertDelivery } from './alerts/delivery';
@@ -19,7 +19,8 @@ export interface WorkerDeps {
   pool: Pool;
   secrets: SecretClient;
   alertSinks: Map<string, Sink>;
-  alerts?: ActivityDeps['alerts'];
+  /** CONSOLE_URL and ALERT_FAILING_AFTER when configured; the outbox's sweep interval for tests. */
+  alerts?: { consoleUrl?: string | undefined; failingAfterMs?: number; outboxSweepMs?: number };
   /** Microsoft Graph for the watch (issue 13). */
   graph?: GraphApi;
   /** A pre-built bundle (tests build one for the whole run); otherwise the workflows are bundled at start. */
@@ -35,10 +36,10 @@ export interface BreakglassWorker {
 
 export async function createWorker(deps: WorkerDeps): Promise<BreakglassWorker> {
   const client = new Client({ connection: deps.connection, namespace: deps.namespace });
-  const alertDeps = { sinks: deps.alertSinks, pool: deps.pool, ...deps.alerts };
+  const delivery = createAlertDelivery({ sinks: deps.alertSinks, pool: deps.pool, ...deps.alerts });
   const outbox = createAlertOutbox({
     pool: deps.pool,
-    delivery: createAlertDelivery(alertDeps),
+    delivery,
     report: (failing) => startFailingReport(client, deps.taskQueue, failing),
     // The same logger as the activities' (Runtime.install decides where it writes).
     log: {
@@ -55,8 +56,7 @@ export async function createWorker(deps: WorkerDeps): Promise<BreakglassWorker> 
     activities: createActivities({
       pool: deps.pool,
       secrets: deps.secrets,
-      alertSinks: deps.alertSinks,
-      ...(deps.alerts ? { alerts: deps.alerts } : {}),
+      delivery,
       graph: deps.graph,
       outbox,
     }),

@@ -23,38 +23,24 @@ import { setLifecycleHandlers, type LifecycleProgress } from './lifecycle-handle
 
 // Key Vault calls take milliseconds: short timeouts, so a worker that dies mid-call delays the
 // release by seconds, not by a long timeout. The unseal is retried until it succeeds.
-const { unsealSecret } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '5 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
-
+const UNSEAL_RETRY = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' };
 // The re-seal gives up after a few quick attempts so the workflow can raise the critical
 // alert, then it tries again (see reseal): it never stops trying.
-const { sealSecret } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '5 seconds',
-  retry: {
-    initialInterval: '500 milliseconds',
-    backoffCoefficient: 2,
-    maximumInterval: '2 seconds',
-    maximumAttempts: 3,
-  },
-});
+const RESEAL_RETRY = { ...UNSEAL_RETRY, maximumInterval: '2 seconds', maximumAttempts: 3 };
+
+const { unsealSecret } = proxyLocalActivities<Activities>({ startToCloseTimeout: '5 seconds', retry: UNSEAL_RETRY });
+const { sealSecret } = proxyLocalActivities<Activities>({ startToCloseTimeout: '5 seconds', retry: RESEAL_RETRY });
 
 // The same two, each with the event that records it, in one task (runs started since patch CURRENT).
 // Longer than the calls alone: the records may wait for the audit chain's head. A dead worker's
 // task is taken over after the 5 s workflow-task timeout, whatever these are.
 const { releaseCredential } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+  retry: UNSEAL_RETRY,
 });
 const { resealAndClose } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15 seconds',
-  retry: {
-    initialInterval: '500 milliseconds',
-    backoffCoefficient: 2,
-    maximumInterval: '2 seconds',
-    maximumAttempts: 3,
-  },
+  retry: RESEAL_RETRY,
 });
 
 const RESEAL_PAUSE_MS = [2_000, 5_000, 15_000, 30_000, 60_000];
