@@ -86,7 +86,7 @@ function figures(total: Load) {
 export async function benchApi(
   world: World,
   requestId: string,
-  options: { connections: number; seconds: number; postgresPid?: number },
+  options: { connections: number; seconds: number; postgresPid?: number; cpuProfDir?: string },
   log: (line: string) => void,
 ): Promise<ApiFigures> {
   const token = await world.token('alice');
@@ -107,6 +107,8 @@ export async function benchApi(
     },
     /bare api listening/,
     log,
+    // Profiled beside ours, so the two profiles can be read side by side.
+    options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [],
   );
   try {
     const bareUrl = `http://127.0.0.1:${port}${path}`;

@@ -29,6 +29,8 @@ async function main() {
   });
   await app.listen({ port: Number(PORT), host: '127.0.0.1' });
   process.stdout.write(`bare api listening on ${PORT}\n`);
+  // Exits on its own when stopped, so a CPU profile (--cpu-prof) is written.
+  process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
 }
 
 main().catch((error: unknown) => {

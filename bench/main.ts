@@ -91,7 +91,12 @@ async function main() {
     const api = await benchApi(
       w,
       await completedRequestId(w),
-      { connections: options.apiConnections, seconds: options.apiSeconds, postgresPid: postmasterPid(runDir) },
+      {
+        connections: options.apiConnections,
+        seconds: options.apiSeconds,
+        postgresPid: postmasterPid(runDir),
+        cpuProfDir: options.cpuProfDir && resolve(options.cpuProfDir),
+      },
       log,
     );
     const apiRssAfterMb = rssMb(w.api.child.pid);
@@ -167,7 +172,12 @@ async function apiOnly(
   const api = await benchApi(
     w,
     await completedRequestId(w),
-    { connections: options.apiConnections, seconds: options.apiSeconds, postgresPid: postmasterPid(runDir) },
+    {
+        connections: options.apiConnections,
+        seconds: options.apiSeconds,
+        postgresPid: postmasterPid(runDir),
+        cpuProfDir: options.cpuProfDir && resolve(options.cpuProfDir),
+      },
     log,
   );
   const results: ApiOnlyResults = {

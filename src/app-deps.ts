@@ -5,6 +5,7 @@ import { createAuth, type Auth } from './auth';
 import type { Config } from './config';
 import { createAccountsRepository } from './db/accounts-repository';
 import { createPool, type Pool } from './db/pool';
+import { createRequestReadCache } from './db/request-read-cache';
 import { createRequestsRepository } from './db/requests-repository';
 import { createSecretClient } from './keyvault/secret-client';
 import { createLifecycle, type Lifecycle } from './lifecycle/commands';
@@ -43,7 +44,14 @@ export function createAppDeps(config: Config): AppDeps {
   const accounts = createAccountsRepository();
   const requests = createRequestsRepository();
   const audit = createAuditRepository();
+  const readCache = createRequestReadCache(pool, requests, {
+    url: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    log: (message) => process.stderr.write(`breakglass: ${message}\n`),
+  });
+  readCache.start();
   const lifecycle = createLifecycle({
+    readCache,
     pool,
     temporal,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -63,10 +71,17 @@ export function createAppDeps(config: Config): AppDeps {
     requests,
     audit,
     lifecycle,
-    accountCommands: createAccountCommands({ pool, secrets, accounts, audit, auditRefusal: lifecycle.auditRefusal }),
+    accountCommands: createAccountCommands({
+      pool,
+      secrets,
+      accounts,
+      audit,
+      auditRefusal: lifecycle.auditRefusal,
+      accountChanged: readCache.forgetAll,
+    }),
     auth,
     async close() {
-      await Promise.allSettled([connection.close(), healthConnection.close(), pool.end()]);
+      await Promise.allSettled([connection.close(), healthConnection.close(), readCache.stop(), pool.end()]);
     },
   };
 }

@@ -20,6 +20,8 @@ export function createAccountCommands(deps: {
   accounts: AccountsRepository;
   audit: AuditRepository;
   auditRefusal(actor: Actor, action: string, refusal: Refusal, target: { accountId?: string }): Promise<void>;
+  /** Told once a change to an account's members is committed (the read cache drops what it holds). */
+  accountChanged?: () => void;
 }) {
   async function requireManager(actor: Actor, action: string, accountId?: string): Promise<void> {
     const refusal = mayManage(actor, 'accounts');
@@ -48,7 +50,7 @@ export function createAccountCommands(deps: {
     /** Separation of duties holds for the account as changed; requests in flight keep their copied policy. */
     async update(actor: Actor, id: string, changes: AccountChanges): Promise<Account> {
       await requireManager(actor, 'account.update', id);
-      return withTransaction(deps.pool, async (tx) => {
+      const updated = await withTransaction(deps.pool, async (tx) => {
         const current = await deps.accounts.get(tx, id);
         if (!current) throw new NotFoundError(`account ${id}`);
         const merged = { ...current, ...changes };
@@ -70,6 +72,8 @@ export function createAccountCommands(deps: {
         });
         return updated;
       });
+      deps.accountChanged?.();
+      return updated;
     },
   };
 }

@@ -18,6 +18,7 @@ import type { RequestView, WorkflowLimits } from '../domain/request';
 import { mayRead, type Actor, type Refusal } from '../domain/rules';
 import type { breakglassLifecycle } from '../../workflows/lifecycle';
 import { DependencyError, NotFoundError, RefusedError } from '../errors';
+import type { RequestReadCache } from '../db/request-read-cache';
 
 /**
  * How every lifecycle command acts on a request: who may see it, the rules against the account as
@@ -36,6 +37,8 @@ export interface LifecycleDeps {
   accounts: AccountsRepository;
   requests: RequestsRepository;
   audit: AuditRepository;
+  /** Recent reads of GET /v1/requests/:id; without it every read is a query. */
+  readCache?: RequestReadCache;
   /** Tests shorten workflow bounds (history length before continue-as-new). */
   workflowLimits?: WorkflowLimits;
 }
@@ -59,7 +62,7 @@ export interface Revealed {
 export const sha256 = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 export function createActing(deps: LifecycleDeps) {
-  const { pool, temporal, requests, audit } = deps;
+  const { pool, temporal, requests, audit, readCache } = deps;
   const unanswered = createUnansweredUpdatesRepository();
 
   async function auditRefusal(
@@ -107,7 +110,7 @@ export function createActing(deps: LifecycleDeps) {
 
   /** loadVisible for a read alone (GET /v1/requests/:id): the same rule and refusal, without the account's other columns. */
   async function readVisible(caller: Caller, requestId: string, action: string): Promise<RequestView> {
-    const loaded = await requests.getForRead(pool, requestId);
+    const loaded = readCache ? await readCache.read(requestId) : await requests.getForRead(pool, requestId);
     if (!loaded) throw new NotFoundError(`request ${requestId}`);
     if (!mayRead(loaded.view, loaded.membership, caller)) await refuseRead(caller, requestId, action, loaded.view);
     return loaded.view;
@@ -154,7 +157,10 @@ export function createActing(deps: LifecycleDeps) {
     const updateId = earlier ?? randomUUID();
     const target = { requestId, accountId: view.accountId };
     try {
-      const result = await within(UPDATE_DEADLINE_MS, () => run(updateId));
+      const result = await within(UPDATE_DEADLINE_MS, () => run(updateId)).finally(() =>
+        // Read your own writes here, whatever the timing of the change's notification.
+        readCache?.forget(requestId),
+      );
       if (earlier) await unanswered.forget(pool, key);
       return { result, view };
     } catch (error) {
