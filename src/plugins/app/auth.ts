@@ -173,18 +173,19 @@ export const authPlugin = fp<{
         return;
       }
       // The console's HttpOnly cookie (src/console/cookie-session.ts), CSRF-checked; an Authorization header wins.
-      const cookieSession = auth
-        ? await sessionFromCookie(request, auth.sessions, config.CONSOLE_URL, async (actor, reason) => {
-            if (pool && audit)
-              await withTransaction(pool, (tx) =>
-                audit.append(tx, {
-                  actor,
-                  action: 'auth.refused',
-                  details: { reason, method: request.method, path: request.url.split('?')[0]! },
-                }),
-              );
-          })
-        : null;
+      const cookieSession =
+        auth && request.headers.authorization === undefined
+          ? await sessionFromCookie(request, auth.sessions, config.CONSOLE_URL, async (actor, reason) => {
+              if (pool && audit)
+                await withTransaction(pool, (tx) =>
+                  audit.append(tx, {
+                    actor,
+                    action: 'auth.refused',
+                    details: { reason, method: request.method, path: request.url.split('?')[0]! },
+                  }),
+                );
+            })
+          : null;
       if (cookieSession) {
         request.principal = fromSession(cookieSession);
         return;

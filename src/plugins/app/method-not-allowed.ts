@@ -31,16 +31,17 @@ export const methodNotAllowedPlugin = fp(
       known.set(route.url, entry);
     });
 
-    app.addHook('onRequest', async (request, reply) => {
-      if (!request.is404) return;
+    // Not async: it runs before every request, and a routed one (nearly all) passes straight on.
+    app.addHook('onRequest', (request, reply, done) => {
+      if (!request.is404) return done();
       const path = request.url.split('?')[0] ?? '';
       const allowed = new Set<string>();
       for (const entry of known.values())
         if (entry.pattern.test(path)) entry.methods.forEach((method) => allowed.add(method));
-      if (allowed.size === 0 || allowed.has(request.method)) return;
+      if (allowed.size === 0 || allowed.has(request.method)) return done();
       const allow = [...allowed].sort().join(', ');
       void reply.header('allow', allow);
-      return sendProblem(reply, 405, `${request.method} is not allowed on ${path}; allowed: ${allow}`);
+      sendProblem(reply, 405, `${request.method} is not allowed on ${path}; allowed: ${allow}`);
     });
   },
   { name: 'breakglass-method-not-allowed' },

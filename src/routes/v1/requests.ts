@@ -84,7 +84,7 @@ export const requestRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (plugi
       },
     },
     // The hottest read: its answer is rendered once per view, in schema order, not checked again
-    // (request-body.ts). Fastify sends a string with a JSON type as it is; the type provider knows only objects.
+    // (request-body.ts). Fastify sends bytes as they are; the type provider knows only objects.
     async (request, reply) => {
       const body = requestBody(await deps.lifecycle.get(request.principal, request.params.id));
       return reply.type('application/json; charset=utf-8').send(body as unknown as RequestView);
