@@ -173,11 +173,11 @@ async function apiOnly(
     w,
     await completedRequestId(w),
     {
-        connections: options.apiConnections,
-        seconds: options.apiSeconds,
-        postgresPid: postmasterPid(runDir),
-        cpuProfDir: options.cpuProfDir && resolve(options.cpuProfDir),
-      },
+      connections: options.apiConnections,
+      seconds: options.apiSeconds,
+      postgresPid: postmasterPid(runDir),
+      cpuProfDir: options.cpuProfDir && resolve(options.cpuProfDir),
+    },
     log,
   );
   const results: ApiOnlyResults = {
