@@ -50,6 +50,7 @@ export function createRequestReadCache(pool: Pool, requests: RequestsRepository,
   let stopped = true;
   let pinger: NodeJS.Timeout | undefined;
   let reconnect: NodeJS.Timeout | undefined;
+  let inOutage = false;
 
   const live = () => listener !== null && Date.now() - heardAt < silenceMs;
 
@@ -89,6 +90,7 @@ export function createRequestReadCache(pool: Pool, requests: RequestsRepository,
       query_timeout: 5_000,
     });
     let gone = false;
+    let wasListening = false;
     const lost = (error?: Error) => {
       if (gone) return;
       gone = true;
@@ -96,7 +98,11 @@ export function createRequestReadCache(pool: Pool, requests: RequestsRepository,
       dropAll();
       client.end().catch(() => {});
       if (!stopped) {
-        options.log?.(`read cache: listener connection lost (${error?.message ?? 'ended'}); reads go to PostgreSQL`);
+        // Said once per outage, not on every attempt to connect again.
+        if (wasListening) {
+          inOutage = true;
+          options.log?.(`read cache: listener connection lost (${error?.message ?? 'ended'}); reads go to PostgreSQL`);
+        }
         reconnect ??= setTimeout(() => {
           reconnect = undefined;
           void connect();
@@ -119,6 +125,9 @@ export function createRequestReadCache(pool: Pool, requests: RequestsRepository,
       return;
     }
     listener = client;
+    wasListening = true;
+    if (inOutage) options.log?.('read cache: listening again');
+    inOutage = false;
     dropAll();
     void ping();
   }
