@@ -66,11 +66,6 @@ async function main() {
     const ourFlowFn = ourFlow(w, flowAccounts);
     const floorFlowFn = floorFlow(w);
     let failedFlows = 0;
-    const timedRun = async (flow: typeof ourFlowFn, count: number, concurrency: number) => {
-      const times = await runFlows(flow, count, concurrency);
-      failedFlows += times.failed;
-      return summarizeSteps(times);
-    };
     const pairedRun = async (count: number, concurrency: number) => {
       const { ours, floor } = await runPaired(ourFlowFn, floorFlowFn, count, concurrency);
       failedFlows += ours.failed + floor.failed;
@@ -112,9 +107,11 @@ async function main() {
     failedFlows += openFailed;
     const workerRssMb = rssMb(w.worker.child.pid);
     const apiRssMb = rssMb(w.api.child.pid);
-    say(`scale: ${options.open} open; lifecycle again, ours only`);
-    const sequentialAgain = await timedRun(ourFlowFn, options.flows, 1);
-    const concurrentAgain = await timedRun(ourFlowFn, options.flows, options.concurrency);
+    say(`scale: ${options.open} open; lifecycle again, ours and the floor in alternating rounds`);
+    const sequentialOpen = await pairedRun(options.flows, 1);
+    const concurrentOpen = await pairedRun(options.flows, options.concurrency);
+    const sequentialAgain = sequentialOpen.ours;
+    const concurrentAgain = concurrentOpen.ours;
 
     const results: BenchResults = {
       machine: { ...machine, loadAverageAfter: machineInfo().loadAverage },
@@ -135,6 +132,10 @@ async function main() {
         concurrentWholeP50Ms: concurrentAgain.whole.p50,
         sequentialChange: ratio(sequentialAgain.whole.p50, sequential.ours.whole.p50),
         concurrentChange: ratio(concurrentAgain.whole.p50, concurrent.ours.whole.p50),
+        sequentialRatioToFloor: sequentialOpen.ratioToFloor,
+        concurrentRatioToFloor: concurrentOpen.ratioToFloor,
+        sequentialRatioChange: ratio(sequentialOpen.ratioToFloor, sequential.ratioToFloor),
+        concurrentRatioChange: ratio(concurrentOpen.ratioToFloor, concurrent.ratioToFloor),
       },
       failedFlows,
       seconds: seconds(started),

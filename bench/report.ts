@@ -24,6 +24,15 @@ export interface ScaleFigures {
   /** Whole-flow p50 with the requests open over without them. */
   sequentialChange: number;
   concurrentChange: number;
+  /** Ours over the floor with them open (the floor run in alternating rounds again, on the same server). */
+  sequentialRatioToFloor: number;
+  concurrentRatioToFloor: number;
+  /**
+   * That ratio over the ratio without them: how much slower our service got with them open, with
+   * the load of the machine (which falls on the floor alike) taken out.
+   */
+  sequentialRatioChange: number;
+  concurrentRatioChange: number;
 }
 
 export interface BenchResults {
@@ -156,6 +165,14 @@ export function formatReport(results: BenchResults): string {
       [
         'lifecycle whole p50 concurrent with them open (ms, × without)',
         `${scale.concurrentWholeP50Ms} (${scale.concurrentChange})`,
+      ],
+      [
+        'x floor sequential with them open (× without)',
+        `${scale.sequentialRatioToFloor} (${scale.sequentialRatioChange})`,
+      ],
+      [
+        'x floor concurrent with them open (× without)',
+        `${scale.concurrentRatioToFloor} (${scale.concurrentRatioChange})`,
       ],
     ]),
     '',

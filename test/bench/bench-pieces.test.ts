@@ -86,6 +86,10 @@ void t.test('the report has every step and the figures against their floors', as
       concurrentWholeP50Ms: 30,
       sequentialChange: 1,
       concurrentChange: 1,
+      sequentialRatioToFloor: 1.1,
+      concurrentRatioToFloor: 1.2,
+      sequentialRatioChange: 1.05,
+      concurrentRatioChange: 0.97,
     },
     failedFlows: 0,
     seconds: 1,
@@ -95,6 +99,11 @@ void t.test('the report has every step and the figures against their floors', as
     t.match(text, new RegExp(`^${step} `, 'm'), `the table has a row for ${step}`);
   t.match(text, /history\.transferProcessorMaxPollRPS=1000/, 'the report names the raised Temporal limit');
   t.match(text, /req\/s .* 600 +1000 +0\.6/);
+  t.match(
+    text,
+    /x floor concurrent with them open \(× without\) +1\.2 \(0\.97\)/,
+    'the scale rows have the paired ratio',
+  );
   const apiOnly = formatApiOnlyReport({ machine: results.machine, options: {}, api: results.api, seconds: 1 });
   t.match(apiOnly, /req\/s .* 600 +1000 +0\.6/, '--only api prints the same API row');
   t.notMatch(apiOnly, /lifecycle/, 'and nothing of the other sections');
