@@ -174,7 +174,7 @@ export const authPlugin = fp<{
       }
       // The console's HttpOnly cookie (src/console/cookie-session.ts), CSRF-checked; an Authorization header wins.
       const cookieSession =
-        auth && request.headers.authorization === undefined
+        auth && !request.headers.authorization
           ? await sessionFromCookie(request, auth.sessions, config.CONSOLE_URL, async (actor, reason) => {
               if (pool && audit)
                 await withTransaction(pool, (tx) =>
