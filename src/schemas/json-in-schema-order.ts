@@ -72,7 +72,7 @@ interface ZodDef {
  * the service builds from its own read model, which was checked when it was written. Schemas it
  * cannot copy exactly keep zod's serializer.
  */
-// Generic over the route's schema type, so it fits fastify's per-route `serializerCompiler` option.
+// Shaped as fastify's per-route `serializerCompiler` option; GET /v1/requests/:id renders its body with it (routes/v1/request-body.ts).
 export function schemaOrderSerializerCompiler<S>(route: FastifyRouteSchemaDef<S>): (data: unknown) => string {
   // As type-provider-zod resolves it: the zod schema itself, or one under `properties`.
   const schema = isZod(route.schema) ? route.schema : (route.schema as { properties?: unknown }).properties;
