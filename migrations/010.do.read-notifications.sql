@@ -4,9 +4,12 @@
 -- starts with the schema, because several deployments (and the tests) may share one database.
 CREATE FUNCTION breakglass_notify_request_read() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP = 'DELETE' THEN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
     PERFORM pg_notify('breakglass_reads', TG_TABLE_SCHEMA || ':r:' || OLD.id);
-  ELSE
+  END IF;
+  -- Ids never change, but one that did must not leave the old id's read behind; the same id
+  -- twice in one transaction is sent once.
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
     PERFORM pg_notify('breakglass_reads', TG_TABLE_SCHEMA || ':r:' || NEW.id);
   END IF;
   RETURN NULL;

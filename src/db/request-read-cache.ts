@@ -14,8 +14,10 @@ export interface RequestReadCacheOptions {
   maxEntries?: number;
   /** How often the listener sends itself a notification, to prove its connection alive. */
   pingMs?: number;
-  /** Cached reads are answered only while the listener has heard something this recently. */
+  /** Cached reads are answered only while the listener has heard something this recently; a listener silent this long is replaced. */
   silenceMs?: number;
+  /** No read is answered from the cache once it is this old, whatever was heard (a change that fired no trigger). */
+  maxAgeMs?: number;
   /** Wait before connecting again after the listener's connection is lost. */
   reconnectMs?: number;
   log?: (message: string) => void;
@@ -29,30 +31,38 @@ export interface RequestReadCacheOptions {
  * A cached read is never older than what the database has committed, give or take the time a
  * notification takes to arrive: a read filled while any notification was processed is not kept
  * (a notification is sent only once its change is visible to new queries, so a read that started
- * after it sees the change); the listener pings itself every second, and the cache answers only
- * while it has heard something within the last three, so a connection that died without a word
- * stops the cache within three seconds; a lost connection drops everything at once, and so does
- * a new one (what it missed is unknown). When the listener is not live, every read is a query,
- * as it is without the cache.
+ * after it sees the change); a ping goes through the pool every second, and the cache answers
+ * only while the listener has heard something within the last three, so a listener that no
+ * longer hears writers stops the cache within three seconds (and is replaced); a lost
+ * connection drops everything at once, and so does a new one (what it missed is unknown). No
+ * entry is answered past 30 s, for a change that fired no trigger (triggers disabled, a restore).
+ * When the listener is not live, every read is a query, as it is without the cache.
  */
 export function createRequestReadCache(pool: Pool, requests: RequestsRepository, options: RequestReadCacheOptions) {
   const maxEntries = options.maxEntries ?? 1_000;
   const pingMs = options.pingMs ?? 1_000;
   const silenceMs = options.silenceMs ?? 3_000;
   const reconnectMs = options.reconnectMs ?? 1_000;
+  const maxAgeMs = options.maxAgeMs ?? 30_000;
   const prefix = `${options.schema}:`;
-  const entries = new Map<string, RequestForRead>();
+  const entries = new Map<string, { row: RequestForRead; at: number }>();
   // Moves on every drop: a read that saw it move while its query ran does not keep its answer.
   let generation = 0;
   let heardAt = Number.NEGATIVE_INFINITY;
   let listener: pg.Client | null = null;
+  // Connected but not yet listening: stop() ends it too.
+  let connecting: pg.Client | null = null;
   let listenerPid: number | null = null;
   let stopped = true;
   let pinger: NodeJS.Timeout | undefined;
   let reconnect: NodeJS.Timeout | undefined;
   let inOutage = false;
+  let listeningSince = 0;
+  let replaceSilent: (() => void) | undefined;
 
-  const live = () => listener !== null && Date.now() - heardAt < silenceMs;
+  // A monotonic clock: a step of the wall clock must not stretch the silence allowed.
+  const now = () => performance.now();
+  const live = () => listener !== null && now() - heardAt < silenceMs;
 
   function dropAll() {
     entries.clear();
@@ -68,17 +78,29 @@ export function createRequestReadCache(pool: Pool, requests: RequestsRepository,
     // Another deployment's (schema's) traffic on the shared channel says nothing of this one's.
     if (!payload.startsWith(prefix)) return;
     // After a silence the cache was not answering; start again from nothing.
-    if (Date.now() - heardAt >= silenceMs) dropAll();
-    heardAt = Date.now();
+    if (now() - heardAt >= silenceMs) dropAll();
+    heardAt = now();
     const change = payload.slice(prefix.length);
     if (change.startsWith('r:')) forget(change.slice(2));
     else if (change === 'a') dropAll();
   }
 
-  const ping = () =>
-    listener?.query('SELECT pg_notify($1, $2)', [READ_CHANNEL, `${prefix}ping`]).catch(() => {
+  /**
+   * Sent through the pool, the way every write reaches PostgreSQL, so hearing it shows that
+   * writers' notifications reach this listener (not only that its own session hears itself).
+   * A listener silent past the limit is replaced: a connection that died without a word (a
+   * dropped route) would otherwise keep the cache off, unannounced, until TCP gives up.
+   */
+  function ping() {
+    if (!listener) return;
+    if (now() - heardAt >= silenceMs && now() - listeningSince >= silenceMs) {
+      replaceSilent?.();
+      return;
+    }
+    pool.query('SELECT pg_notify($1, $2)', [READ_CHANNEL, `${prefix}ping`]).catch(() => {
       // A ping that fails is a ping not heard: the cache stops answering on its own.
     });
+  }
 
   async function connect(): Promise<void> {
     if (stopped) return;
@@ -86,6 +108,7 @@ export function createRequestReadCache(pool: Pool, requests: RequestsRepository,
       connectionString: options.url,
       application_name: 'breakglass-read-cache',
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       connectionTimeoutMillis: 5_000,
       query_timeout: 5_000,
     });
@@ -94,7 +117,10 @@ export function createRequestReadCache(pool: Pool, requests: RequestsRepository,
     const lost = (error?: Error) => {
       if (gone) return;
       gone = true;
-      if (listener === client) listener = null;
+      if (listener === client) {
+        listener = null;
+        replaceSilent = undefined;
+      }
       dropAll();
       client.end().catch(() => {});
       if (!stopped) {
@@ -112,6 +138,7 @@ export function createRequestReadCache(pool: Pool, requests: RequestsRepository,
     client.on('error', lost);
     client.on('end', () => lost());
     client.on('notification', (message) => heard(message.payload ?? ''));
+    connecting = client;
     try {
       await client.connect();
       await client.query(`LISTEN ${READ_CHANNEL}`);
@@ -119,12 +146,20 @@ export function createRequestReadCache(pool: Pool, requests: RequestsRepository,
     } catch (error) {
       lost(error as Error);
       return;
+    } finally {
+      connecting = null;
     }
     if (stopped || gone) {
       await client.end().catch(() => {});
       return;
     }
     listener = client;
+    listeningSince = now();
+    replaceSilent = () => {
+      // pg has no public way to drop a socket that hangs; end() would wait on it.
+      (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+      lost(new Error(`nothing heard for ${silenceMs} ms`));
+    };
     wasListening = true;
     if (inOutage) options.log?.('read cache: listening again');
     inOutage = false;
@@ -138,12 +173,13 @@ export function createRequestReadCache(pool: Pool, requests: RequestsRepository,
       const useCache = live();
       if (useCache) {
         const hit = entries.get(id);
-        if (hit) return hit;
+        if (hit && now() - hit.at < maxAgeMs) return hit.row;
       }
       const before = generation;
       const row = await requests.getForRead(pool, id);
       if (row && useCache && generation === before && live()) {
-        entries.set(id, row);
+        entries.delete(id);
+        entries.set(id, { row, at: now() });
         if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
       }
       return row;
@@ -166,10 +202,10 @@ export function createRequestReadCache(pool: Pool, requests: RequestsRepository,
       clearInterval(pinger);
       clearTimeout(reconnect);
       reconnect = undefined;
-      const client = listener;
+      const clients = [listener, connecting].filter((client): client is pg.Client => client !== null);
       listener = null;
       dropAll();
-      await client?.end().catch(() => {});
+      await Promise.all(clients.map((client) => client.end().catch(() => {})));
     },
 
     state: () => ({ live: live(), entries: entries.size, listenerPid: listener ? listenerPid : null }),

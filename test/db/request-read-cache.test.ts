@@ -140,3 +140,40 @@ void t.test('a silent listener stops the cache within its silence limit', async 
   await eventually('the change to be heard', async () => cache.state().live, 5_000);
   t.equal((await cache.read(view.id))?.view.status, 'released');
 });
+
+void t.test('no entry is answered past its maximum age', async (t) => {
+  const { view } = await aRequest();
+  // For a change that fired no trigger (triggers disabled, a restore): the age bounds it.
+  const { cache, counted } = await aCache(t, { maxAgeMs: 300 });
+  await cache.read(view.id);
+  await cache.read(view.id);
+  t.equal(counted.queries, 1, 'the second read came from the cache');
+  await new Promise((resolve) => setTimeout(resolve, 350));
+  await cache.read(view.id);
+  t.equal(counted.queries, 2, 'an entry past its age is read again');
+});
+
+void t.test('a listener that hears nothing, while its connection stays up, is replaced', async (t) => {
+  const { view } = await aRequest();
+  const { cache, counted } = await aCache(t, { pingMs: 100, silenceMs: 400 });
+  const first = cache.state().listenerPid!;
+  // The backend frozen (SIGSTOP): its socket stays open and says nothing, like a dropped route.
+  process.kill(first, 'SIGSTOP');
+  t.teardown(() => {
+    try {
+      process.kill(first, 'SIGCONT');
+    } catch {
+      // Already gone.
+    }
+  });
+  await eventually('the silence to stop the cache', async () => !cache.state().live, 5_000, 20);
+  const before = counted.queries;
+  await cache.read(view.id);
+  t.equal(counted.queries, before + 1, 'a read during the silence queried');
+  await eventually('a new listener', async () => cache.state().live && cache.state().listenerPid !== first, 10_000);
+  process.kill(first, 'SIGCONT');
+  await cache.read(view.id);
+  const after = counted.queries;
+  await cache.read(view.id);
+  t.equal(counted.queries, after, 'the cache answers again');
+});
