@@ -92,13 +92,31 @@ async function stopLeftoverServer(dbFile: string, log: (line: string) => void): 
   }
 }
 
-export async function startTemporalDevServer(options: {
+interface TemporalStartOptions {
   dbFile?: string;
   log?: (line: string) => void;
   port?: number;
   /** Replaces TEMPORAL_DYNAMIC_CONFIG (the bench passes {} to measure the stock limits). */
   dynamicConfig?: Readonly<Record<string, number>>;
-}): Promise<TemporalDevServer> {
+}
+
+/**
+ * The ports are free when chosen, but on a busy machine (a test run's many connections) another
+ * process can take one before the server binds it, the HTTP port the CLI picks itself included:
+ * the start is tried again on new ports.
+ */
+export async function startTemporalDevServer(options: TemporalStartOptions): Promise<TemporalDevServer> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || !/address already in use/.test((error as Error).message)) throw error;
+      options.log?.(`[temporal] a port was taken before the server bound it; starting again (attempt ${attempt + 1})`);
+    }
+  }
+}
+
+async function startOnce(options: TemporalStartOptions): Promise<TemporalDevServer> {
   const log = options.log ?? (() => {});
   const cli = await resolveTemporalCli(log);
   const port = options.port ?? (await freePort());
