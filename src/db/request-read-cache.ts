@@ -164,7 +164,7 @@ export function createRequestReadCache(pool: Pool, requests: RequestsRepository,
     if (inOutage) options.log?.('read cache: listening again');
     inOutage = false;
     dropAll();
-    void ping();
+    ping();
   }
 
   return {
@@ -193,7 +193,7 @@ export function createRequestReadCache(pool: Pool, requests: RequestsRepository,
     start() {
       if (!stopped) return;
       stopped = false;
-      pinger = setInterval(() => void ping(), pingMs).unref();
+      pinger = setInterval(ping, pingMs).unref();
       void connect();
     },
 
